@@ -1,0 +1,1 @@
+"""Support code shared by the task folders: none of it is a task itself."""
