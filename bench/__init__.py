@@ -1,0 +1,1 @@
+"""Benchmarks of the task folders, run by ``make bench`` (never by tests)."""
