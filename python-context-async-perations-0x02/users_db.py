@@ -1,0 +1,1 @@
+../tools/users_db.py

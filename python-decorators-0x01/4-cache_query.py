@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Task 4: a decorator that caches query results.
+
+``cache_query`` remembers the rows of each query (with its parameters) in
+the module's ``query_cache``, so an identical second call is answered from
+memory without touching the database.
+"""
+import functools
+import inspect
+import sqlite3
+from typing import Any, Callable, Dict, List, Tuple, TypeVar
+
+with_db_connection = __import__("1-with_db_connection").with_db_connection
+
+Result = TypeVar("Result")
+
+query_cache: Dict[Tuple[Any, ...], Any] = {}
+
+
+def cache_key(func: Callable[..., Any], args: Tuple[Any, ...],
+              kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
+    """Name a call by its query and the arguments after it.
+
+    ``args`` and ``kwargs`` are the call's arguments without the connection
+    (a new connection gives the same rows). Binding them to ``func``'s
+    signature gives one key however they were passed; lists of parameters
+    become tuples so that the key can index a dict.
+    """
+    parameters = list(inspect.signature(func).parameters.values())[1:]
+    bound = inspect.Signature(parameters).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(tuple(value) if isinstance(value, list) else value
+                 for value in bound.arguments.values())
+
+
+def cache_query(func: Callable[..., Result]) -> Callable[..., Result]:
+    """Return the cached rows of ``func(conn, query, ...)`` when it has any.
+
+    The first call with a given query and parameters runs ``func`` and
+    stores its result in ``query_cache``; later identical calls return the
+    stored result. Nothing expires: this suits data that does not change
+    while the program runs.
+    """
+    @functools.wraps(func)
+    def wrapper(conn: sqlite3.Connection, *args: Any,
+                **kwargs: Any) -> Result:
+        """Answer from ``query_cache``, filling it on the first call."""
+        key = cache_key(func, args, kwargs)
+        if key not in query_cache:
+            query_cache[key] = func(conn, *args, **kwargs)
+        return query_cache[key]
+    return wrapper
+
+
+@with_db_connection
+@cache_query
+def fetch_users_with_cache(conn: sqlite3.Connection,
+                           query: str) -> List[Tuple[Any, ...]]:
+    """Return the rows of ``query``, from the cache after the first call."""
+    cursor = conn.cursor()
+    cursor.execute(query)
+    return cursor.fetchall()
+
+
+if __name__ == "__main__":
+    users = fetch_users_with_cache(query="SELECT * FROM users")
+    users_again = fetch_users_with_cache(query="SELECT * FROM users")
+    print("{} users; second call answered from the cache: {}".format(
+        len(users_again), users_again is users))
