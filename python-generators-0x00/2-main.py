@@ -1,0 +1,11 @@
+#!/usr/bin/env python3
+"""Print the users older than 25, fetched in batches of 50.
+
+Meant to be run as ``./2-main.py | head -n 5``: when ``head`` has its lines
+and closes the pipe, the script stops the query and ends quietly.
+"""
+seed = __import__('seed')
+batch_processing = __import__('1-batch_processing').batch_processing
+
+if __name__ == "__main__":
+    seed.run_main(lambda: batch_processing(50))
