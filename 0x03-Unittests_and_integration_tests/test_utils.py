@@ -119,6 +119,12 @@ class TestGetJsonServed(unittest.TestCase):
         cls.server.serve_json("/payload", {"payload": [1, "two", None]})
         cls.server.serve("/page", "text/html", b"<html><p>Hi</p></html>")
 
+    def fetch_error(self, url: str) -> str:
+        """Return the message of the JsonFetchError that get_json raises."""
+        with self.assertRaises(JsonFetchError) as raised:
+            get_json(url)
+        return str(raised.exception)
+
     def test_get_json_decodes_a_served_payload(self) -> None:
         """A JSON body that travelled over a socket is decoded."""
         self.assertEqual(get_json(self.server.url + "/payload"),
@@ -127,18 +133,14 @@ class TestGetJsonServed(unittest.TestCase):
     def test_get_json_names_the_url_on_404(self) -> None:
         """A 404 raises JsonFetchError naming the URL and the status."""
         url = self.server.url + "/missing"
-        with self.assertRaises(JsonFetchError) as raised:
-            get_json(url)
-        self.assertEqual(str(raised.exception),
+        self.assertEqual(self.fetch_error(url),
                          "GET {} answered HTTP 404 (Not Found).".format(url))
 
     def test_get_json_names_the_url_when_body_is_not_json(self) -> None:
         """An HTML page raises JsonFetchError naming the URL."""
         url = self.server.url + "/page"
-        with self.assertRaises(JsonFetchError) as raised:
-            get_json(url)
         self.assertEqual(
-            str(raised.exception),
+            self.fetch_error(url),
             "GET {} returned a body that is not JSON: Expecting value: "
             "line 1 column 1 (char 0).".format(url))
 
@@ -149,9 +151,8 @@ class TestGetJsonServed(unittest.TestCase):
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
             url = "http://127.0.0.1:{}/".format(closed.getsockname()[1])
-            with self.assertRaises(JsonFetchError) as raised:
-                get_json(url)
-        self.assertRegex(str(raised.exception),
+            message = self.fetch_error(url)
+        self.assertRegex(message,
                          r"^GET {} got no answer: .*refused\.$".format(url))
 
     @patch("utils.REQUEST_TIMEOUT", 0.1)
@@ -161,9 +162,8 @@ class TestGetJsonServed(unittest.TestCase):
             silent.bind(("127.0.0.1", 0))
             silent.listen()
             url = "http://127.0.0.1:{}/".format(silent.getsockname()[1])
-            with self.assertRaises(JsonFetchError) as raised:
-                get_json(url)
-        self.assertEqual(str(raised.exception),
+            message = self.fetch_error(url)
+        self.assertEqual(message,
                          "GET {} got no answer: timed out.".format(url))
 
 
