@@ -1,0 +1,160 @@
+"""The errors a request can end in, each with its status and JSON body.
+
+Views and helpers raise these; the application turns any of them into a JSON
+response, so a client never sees HTML or a traceback.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+Headers = List[Tuple[str, str]]
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a one-sentence ``detail``."""
+
+    status = 500
+    detail = "Internal server error"
+
+    def __init__(self, detail: Optional[str] = None) -> None:
+        """Use ``detail`` instead of the class's default sentence."""
+        super().__init__(detail or self.detail)
+        if detail:
+            self.detail = detail
+
+    def body(self) -> dict:
+        """Return the JSON body of the error response."""
+        return {"detail": self.detail}
+
+    def headers(self) -> Headers:
+        """Return the extra headers the error response carries."""
+        return []
+
+
+class ValidationError(ApiError):
+    """Invalid fields: 400 with ``{"field": ["sentence", ...]}``."""
+
+    status = 400
+    detail = "Invalid input."
+
+    def __init__(self, errors: Dict[str, List[str]]) -> None:
+        """Keep the sentences that explain each invalid field."""
+        super().__init__()
+        self.errors = errors
+
+    def body(self) -> dict:
+        """Return the field errors as the body."""
+        return self.errors
+
+
+class BadRequest(ApiError):
+    """The request cannot be understood: malformed JSON, for example."""
+
+    status = 400
+    detail = "The request is malformed."
+
+
+class Unauthorized(ApiError):
+    """No valid credentials: 401 with a ``WWW-Authenticate`` challenge."""
+
+    status = 401
+    detail = "Authentication credentials were not provided."
+
+    def __init__(self, detail: Optional[str] = None,
+                 token_sent: bool = False) -> None:
+        """Say in the challenge whether a token was sent and refused."""
+        super().__init__(detail)
+        self.token_sent = token_sent
+
+    def headers(self) -> Headers:
+        """Return the Bearer challenge of RFC 6750."""
+        challenge = 'Bearer realm="api"'
+        if self.token_sent:
+            challenge += ', error="invalid_token"'
+        return [("WWW-Authenticate", challenge)]
+
+
+class Forbidden(ApiError):
+    """The caller is known but may not do this."""
+
+    status = 403
+    detail = "You do not have permission to perform this action."
+
+
+class NotFound(ApiError):
+    """No such path or object."""
+
+    status = 404
+    detail = "Not found."
+
+
+class MethodNotAllowed(ApiError):
+    """The path exists but not with this method: 405 with ``Allow``."""
+
+    status = 405
+
+    def __init__(self, method: str, allowed: Sequence[str]) -> None:
+        """Remember the methods the path does accept."""
+        super().__init__('Method "{}" not allowed.'.format(method))
+        self.allowed = sorted(allowed)
+
+    def headers(self) -> Headers:
+        """Return the ``Allow`` header listing the accepted methods."""
+        return [("Allow", ", ".join(self.allowed))]
+
+
+class RequestTimeout(ApiError):
+    """The client stopped sending its body before the socket timeout."""
+
+    status = 408
+    detail = "The request body did not arrive in time."
+
+
+class LengthRequired(ApiError):
+    """A body was sent without a ``Content-Length``."""
+
+    status = 411
+    detail = "Send the body with a Content-Length header."
+
+
+class PayloadTooLarge(ApiError):
+    """The body is larger than the server accepts."""
+
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        """Name the limit in the sentence."""
+        super().__init__(
+            "The request body is larger than {} bytes.".format(limit))
+
+
+class UnsupportedMediaType(ApiError):
+    """The body is not declared as JSON."""
+
+    status = 415
+    detail = "Send the body as JSON with Content-Type: application/json."
+
+
+class TooManyRequests(ApiError):
+    """Over the rate limit: 429 with ``Retry-After`` in seconds."""
+
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        """Tell the client how many seconds to wait."""
+        super().__init__(
+            "Too many messages; try again in {} seconds.".format(retry_after))
+        self.retry_after = retry_after
+
+    def headers(self) -> Headers:
+        """Return the ``Retry-After`` header."""
+        return [("Retry-After", str(self.retry_after))]
+
+
+class ServiceUnavailable(ApiError):
+    """The server cannot answer now: the database is busy, for example."""
+
+    status = 503
+    detail = "The service is unavailable; try again shortly."
+
+    def headers(self) -> Headers:
+        """Suggest a retry after one second."""
+        return [("Retry-After", "1")]

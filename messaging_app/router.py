@@ -1,0 +1,78 @@
+"""The router: a pure function from a method and a path to a view.
+
+No socket is involved, so it is tested directly. A path that no route
+matches is a 404; a path that matches with another method is a 405 that
+lists the accepted methods. Path parameters are UUIDs: a malformed id
+matches no route, which makes it a 404 rather than a crash further on.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, Pattern
+
+from messaging_app.errors import MethodNotAllowed, NotFound
+
+UUID_PATTERN = (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def compile_pattern(pattern: str) -> Pattern:
+    """Turn ``/api/users/{user_id}/`` into a regular expression."""
+    parts = PARAMETER.split(pattern)
+    # split() alternates literal text and parameter names.
+    regex = "".join(
+        "(?P<{}>{})".format(part, UUID_PATTERN) if index % 2
+        else re.escape(part)
+        for index, part in enumerate(parts))
+    return re.compile(regex + r"\Z")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One line of the route table: method, path pattern and view.
+
+    ``public`` routes need no token; ``rate_limited`` ones send messages
+    and count against the per-address limit.
+    """
+
+    method: str
+    pattern: str
+    view: Callable = field(compare=False)
+    public: bool = False
+    rate_limited: bool = False
+    regex: Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Compile the pattern once, when the table is built."""
+        object.__setattr__(self, "regex", compile_pattern(self.pattern))
+
+
+@dataclass(frozen=True)
+class Match:
+    """The route a request goes to and the parameters of its path."""
+
+    route: Route
+    params: Dict[str, str]
+
+
+def resolve(routes: Iterable[Route], method: str, path: str) -> Match:
+    """Find the route for ``method`` and ``path``.
+
+    The slashless form of a path works too. Ids are returned in lower case,
+    the form they are stored in.
+    """
+    if not path.endswith("/"):
+        path += "/"
+    allowed = []
+    for route in routes:
+        found = route.regex.match(path)
+        if found is None:
+            continue
+        if route.method == method:
+            params = {name: value.lower()
+                      for name, value in found.groupdict().items()}
+            return Match(route, params)
+        allowed.append(route.method)
+    if allowed:
+        raise MethodNotAllowed(method, allowed)
+    raise NotFound()

@@ -1,0 +1,198 @@
+"""Settings of the chat API, read from flags and environment variables.
+
+Every knob of the server lives here, with its default and the sentence a user
+sees when a value is wrong. The secret key that signs tokens is read from
+``MESSAGING_SECRET_KEY`` or generated once and kept beside the database.
+"""
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Tuple
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DB = PACKAGE_DIR.parent / "var" / "messaging.sqlite3"
+# OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
+DEFAULT_PASSWORD_COST = 600_000
+MIN_SECRET_BYTES = 32
+ROLES = ("guest", "host", "admin")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` messages per ``window_seconds`` from one address."""
+
+    limit: int
+    window_seconds: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know, fixed at start."""
+
+    db_path: Path = DEFAULT_DB
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    access_token_minutes: float = 15
+    refresh_token_days: float = 7
+    log_file: Optional[Path] = None
+    rate_limit: RateLimit = RateLimit(30, 60)
+    max_body_bytes: int = 1 << 20
+    max_connections: int = 512
+    socket_timeout: float = 30
+    password_cost: int = DEFAULT_PASSWORD_COST
+    open_hours: Optional[Tuple[int, int]] = None
+    allowed_roles: Tuple[str, ...] = ()
+
+    @property
+    def request_log(self) -> Path:
+        """Return the request log's path: the setting, or beside the DB."""
+        return self.log_file or self.db_path.parent / "requests.log"
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Return where a generated secret key is kept for this database."""
+        return self.db_path.with_name(self.db_path.name + ".secret-key")
+
+
+def positive_number(env: Mapping[str, str], name: str, default: float,
+                    kind: type = int) -> float:
+    """Read a positive number of type ``kind`` from ``env[name]``."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SettingsError("{} must be a positive {}, not {!r}.".format(
+            name, "whole number" if kind is int else "number", text))
+    return value
+
+
+def parse_rate_limit(text: str) -> RateLimit:
+    """Parse ``"30/60"`` (30 messages per 60 seconds) into a RateLimit."""
+    count, _, window = text.partition("/")
+    try:
+        limit = RateLimit(int(count), float(window))
+    except ValueError:
+        limit = RateLimit(0, 0)
+    if limit.limit <= 0 or limit.window_seconds <= 0:
+        raise SettingsError(
+            "MESSAGING_RATE_LIMIT must look like 30/60 (messages per "
+            "seconds), not {!r}.".format(text))
+    return limit
+
+
+def parse_open_hours(text: str) -> Optional[Tuple[int, int]]:
+    """Parse ``"6-21"`` (open from 06:00 until 21:00) or nothing for off."""
+    if not text.strip():
+        return None
+    start, _, end = text.partition("-")
+    try:
+        hours = (int(start), int(end))
+    except ValueError:
+        hours = (-1, -1)
+    if not all(0 <= hour <= 24 for hour in hours) or hours[0] == hours[1]:
+        raise SettingsError(
+            "MESSAGING_OPEN_HOURS must look like 6-21 (from hour to hour, "
+            "0 to 24), not {!r}.".format(text))
+    return hours
+
+
+def parse_roles(text: str) -> Tuple[str, ...]:
+    """Parse ``"admin,host"`` into the roles the role gate lets through."""
+    roles = tuple(role.strip() for role in text.split(",") if role.strip())
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise SettingsError(
+            "MESSAGING_ALLOWED_ROLES may only name {}, not {!r}.".format(
+                ", ".join(ROLES), ", ".join(unknown)))
+    return roles
+
+
+def load_settings(env: Mapping[str, str] = os.environ,
+                  db: Optional[str] = None, host: Optional[str] = None,
+                  port: Optional[int] = None) -> Settings:
+    """Build the settings from the environment, flags taking precedence."""
+    db_path = Path(db or env.get("MESSAGING_DB") or DEFAULT_DB)
+    log_file = env.get("MESSAGING_LOG_FILE", "").strip()
+    settings = Settings(
+        db_path=db_path.resolve(),
+        host=host or "127.0.0.1",
+        port=8000 if port is None else port,
+        secret_key=env.get("MESSAGING_SECRET_KEY", ""),
+        access_token_minutes=positive_number(
+            env, "MESSAGING_ACCESS_TOKEN_MINUTES", 15, float),
+        refresh_token_days=positive_number(
+            env, "MESSAGING_REFRESH_TOKEN_DAYS", 7, float),
+        log_file=Path(log_file).resolve() if log_file else None,
+        rate_limit=parse_rate_limit(
+            env.get("MESSAGING_RATE_LIMIT", "").strip() or "30/60"),
+        max_body_bytes=positive_number(
+            env, "MESSAGING_MAX_BODY_BYTES", 1 << 20),
+        max_connections=positive_number(
+            env, "MESSAGING_MAX_CONNECTIONS", 512),
+        socket_timeout=positive_number(
+            env, "MESSAGING_SOCKET_TIMEOUT", 30, float),
+        password_cost=positive_number(
+            env, "MESSAGING_PASSWORD_COST", DEFAULT_PASSWORD_COST),
+        open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
+        allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
+    )
+    check_secret_key(settings.secret_key)
+    return settings
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a configured secret key that is too short to sign safely."""
+    if key and len(key.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            "MESSAGING_SECRET_KEY must be at least {} bytes long; leave it "
+            "unset to have one generated.".format(MIN_SECRET_BYTES))
+
+
+def load_secret_key(settings: Settings) -> str:
+    """Return the configured key, or the one kept beside the database.
+
+    A generated key is written with owner-only permissions on first start,
+    so tokens stay valid across restarts.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.secret_key_file
+    try:
+        return read_key_file(path)
+    except FileNotFoundError:
+        return create_key_file(path)
+
+
+def read_key_file(path: Path) -> str:
+    """Read a kept secret key, refusing one that someone truncated."""
+    key = path.read_text().strip()
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            "The secret key file {} is shorter than {} bytes; delete it to "
+            "have a new one generated.".format(path, MIN_SECRET_BYTES))
+    return key
+
+
+def create_key_file(path: Path) -> str:
+    """Generate a secret key and store it readable by its owner only."""
+    key = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600)
+    except FileExistsError:
+        # Another process generated it first: use theirs.
+        return read_key_file(path)
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(key + "\n")
+    return key

@@ -1,0 +1,482 @@
+"""Storage: every SQL statement of the chat API, on SQLite.
+
+The schema is versioned with ``PRAGMA user_version``; migrations that the
+file has not seen yet run at start, one transaction each. Connections use
+WAL (readers never wait for the writer), foreign keys and a busy timeout,
+and come from a small pool so each request thread borrows one. Every
+statement uses placeholders. This module knows nothing of HTTP.
+"""
+import queue
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+BUSY_TIMEOUT_MS = 5000
+
+MIGRATIONS = (
+    # 1: users, conversations, their participants and messages. A message's
+    # ``seq`` never repeats (AUTOINCREMENT), so it orders messages totally,
+    # even those sent within the same microsecond. ``message_count`` keeps
+    # the size of a conversation so a page read never counts a long history.
+    """
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        phone_number TEXT,
+        role TEXT NOT NULL DEFAULT 'guest'
+            CHECK (role IN ('guest', 'host', 'admin')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE conversations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        message_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE participants (
+        conversation_id TEXT NOT NULL
+            REFERENCES conversations (conversation_id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        PRIMARY KEY (conversation_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX participants_by_user ON participants (user_id);
+    CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL
+            REFERENCES conversations (conversation_id) ON DELETE CASCADE,
+        sender_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        message_body TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        edited_at TEXT
+    );
+    CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+    CREATE INDEX messages_by_sender ON messages (sender_id);
+    CREATE TRIGGER message_added AFTER INSERT ON messages BEGIN
+        UPDATE conversations SET message_count = message_count + 1
+        WHERE conversation_id = NEW.conversation_id;
+    END;
+    CREATE TRIGGER message_removed AFTER DELETE ON messages BEGIN
+        UPDATE conversations SET message_count = message_count - 1
+        WHERE conversation_id = OLD.conversation_id;
+    END;
+    """,
+)
+
+USER_COLUMNS = ("user_id, username, email, password_hash, first_name, "
+                "last_name, phone_number, role, created_at")
+# Only these names ever reach an SQL string; values go in placeholders.
+LOGIN_COLUMNS = {"username": "username", "email": "email"}
+MESSAGE_SELECT = """
+    SELECT m.message_id, m.conversation_id, m.message_body, m.sent_at,
+           m.edited_at, u.user_id, u.username, u.first_name, u.last_name
+    FROM messages AS m JOIN users AS u ON u.user_id = m.sender_id
+"""
+
+
+class StorageError(Exception):
+    """The database file cannot be opened or migrated."""
+
+
+class Duplicate(Exception):
+    """A unique value (a username or an email) is taken already."""
+
+    def __init__(self, field: str) -> None:
+        """Remember which field clashed."""
+        super().__init__(field)
+        self.field = field
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with microseconds and Z."""
+    return iso_utc(datetime.now(timezone.utc))
+
+
+def iso_utc(moment: datetime) -> str:
+    """Format an aware datetime the way the database stores times.
+
+    One fixed width makes text comparison the same as time comparison.
+    """
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_id() -> str:
+    """Return a new random UUID as the lower-case text stored as an id."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which messages a list shows; ``member_id`` limits it to that user's
+    conversations."""
+
+    conversation_id: Optional[str] = None
+    member_id: Optional[str] = None
+    sender_id: Optional[str] = None
+    sent_after: Optional[str] = None
+    sent_before: Optional[str] = None
+
+    def where(self) -> Tuple[str, list]:
+        """Return the WHERE clause and its parameters."""
+        clauses, params = [], []
+        for clause, value in (
+                ("m.conversation_id = ?", self.conversation_id),
+                ("m.conversation_id IN (SELECT conversation_id FROM "
+                 "participants WHERE user_id = ?)", self.member_id),
+                ("m.sender_id = ?", self.sender_id),
+                ("m.sent_at > ?", self.sent_after),
+                ("m.sent_at < ?", self.sent_before)):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        return " AND ".join(clauses) or "1", params
+
+    @property
+    def whole_conversation(self) -> bool:
+        """Tell whether this is one conversation's full history."""
+        return (self.conversation_id is not None and self.sender_id is None
+                and self.sent_after is None and self.sent_before is None)
+
+
+class Storage:
+    """The chat's database: a pool of SQLite connections and the queries."""
+
+    def __init__(self, path: Path) -> None:
+        """Prepare a pool for the database file at ``path``."""
+        self.path = Path(path)
+        self._idle: "queue.LifoQueue[sqlite3.Connection]" = queue.LifoQueue()
+        self._opened: List[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # Connections and transactions
+
+    def open(self) -> "Storage":
+        """Create the file if needed and apply pending migrations."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.connection() as connection:
+                connection.execute("PRAGMA journal_mode = WAL")
+                self._migrate(connection)
+        except (OSError, sqlite3.Error) as error:
+            raise StorageError("Cannot use the database {}: {}.".format(
+                self.path, error)) from None
+        return self
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open one connection with the settings every request relies on."""
+        connection = sqlite3.connect(
+            str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None, check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA busy_timeout = {}".format(BUSY_TIMEOUT_MS))
+        # WAL with NORMAL survives a crash of the process; only a power
+        # loss may undo the last commits.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._opened.append(connection)
+        return connection
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """Borrow a connection from the pool for the ``with`` block."""
+        try:
+            connection = self._idle.get_nowait()
+        except queue.Empty:
+            connection = self._connect()
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.rollback()
+            if self._closed:
+                connection.close()
+            else:
+                self._idle.put(connection)
+
+    @contextmanager
+    def transaction(self, write: bool = False
+                    ) -> Iterator[sqlite3.Connection]:
+        """Run the block in one transaction, committed when it succeeds.
+
+        A writing transaction takes the write lock at its start (BEGIN
+        IMMEDIATE), so it waits its turn instead of failing half-way.
+        """
+        with self.connection() as connection:
+            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield connection
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    def close(self) -> None:
+        """Close every connection of the pool."""
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Apply the migrations newer than the file's schema version."""
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                "The database {} has schema version {}, newer than this "
+                "code's {}.".format(self.path, version, len(MIGRATIONS)))
+        for number, script in enumerate(MIGRATIONS[version:], version + 1):
+            # executescript commits first, so the transaction is explicit.
+            connection.executescript(
+                "BEGIN IMMEDIATE;\n{}\nPRAGMA user_version = {};\n"
+                "COMMIT;".format(script, number))
+
+    def schema_version(self) -> int:
+        """Return the schema version of the database file."""
+        with self.connection() as connection:
+            return connection.execute("PRAGMA user_version").fetchone()[0]
+
+    def ping(self) -> bool:
+        """Tell whether the database answers a query."""
+        try:
+            with self.connection() as connection:
+                return connection.execute("SELECT 1").fetchone()[0] == 1
+        except sqlite3.Error:
+            return False
+
+    # Users
+
+    def create_user(self, username: str, email: str, password_hash: str,
+                    first_name: str, last_name: str,
+                    phone_number: Optional[str] = None,
+                    role: str = "guest") -> dict:
+        """Store a new user and return it; raise Duplicate on a clash."""
+        user = {"user_id": new_id(), "username": username, "email": email,
+                "password_hash": password_hash, "first_name": first_name,
+                "last_name": last_name, "phone_number": phone_number,
+                "role": role, "created_at": utc_now()}
+        with self.transaction(write=True) as connection:
+            for field in ("username", "email"):
+                if self._taken(connection, field, user[field]):
+                    raise Duplicate(field)
+            connection.execute(
+                "INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                .format(USER_COLUMNS), tuple(user.values()))
+        return user
+
+    @staticmethod
+    def _taken(connection: sqlite3.Connection, field: str,
+               value: str) -> bool:
+        """Tell whether a user already has this username or email."""
+        column = LOGIN_COLUMNS[field]
+        row = connection.execute(
+            "SELECT 1 FROM users WHERE {} = ?".format(column),
+            (value,)).fetchone()
+        return row is not None
+
+    def user_by_id(self, user_id: str) -> Optional[dict]:
+        """Return the user with this id, or None."""
+        return self._one_user("user_id = ?", user_id)
+
+    def user_by_login(self, field: str, login: str) -> Optional[dict]:
+        """Return the user whose ``field`` (username or email) is
+        ``login``."""
+        column = LOGIN_COLUMNS[field]
+        return self._one_user("{} = ?".format(column), login)
+
+    def _one_user(self, condition: str, value: str) -> Optional[dict]:
+        """Return the one user matching ``condition``, or None."""
+        with self.connection() as connection:
+            row = connection.execute(
+                "SELECT {} FROM users WHERE {}".format(
+                    USER_COLUMNS, condition), (value,)).fetchone()
+        return dict(row) if row else None
+
+    def existing_user_ids(self, user_ids: Sequence[str]) -> List[str]:
+        """Return which of ``user_ids`` belong to existing users."""
+        with self.connection() as connection:
+            rows = connection.execute(
+                "SELECT user_id FROM users WHERE user_id IN ({})".format(
+                    placeholders(user_ids)), tuple(user_ids)).fetchall()
+        return [row[0] for row in rows]
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a user's password hash (after raising the cost)."""
+        with self.transaction(write=True) as connection:
+            connection.execute(
+                "UPDATE users SET password_hash = ? WHERE user_id = ?",
+                (password_hash, user_id))
+
+    def delete_user(self, username: str) -> bool:
+        """Delete a user with their memberships and messages."""
+        with self.transaction(write=True) as connection:
+            cursor = connection.execute(
+                "DELETE FROM users WHERE username = ?", (username,))
+        return cursor.rowcount == 1
+
+    # Conversations
+
+    def create_conversation(self, user_ids: Sequence[str]) -> dict:
+        """Store a conversation between ``user_ids`` and return it."""
+        conversation_id, created_at = new_id(), utc_now()
+        with self.transaction(write=True) as connection:
+            connection.execute(
+                "INSERT INTO conversations (conversation_id, created_at) "
+                "VALUES (?, ?)", (conversation_id, created_at))
+            connection.executemany(
+                "INSERT INTO participants (conversation_id, user_id) "
+                "VALUES (?, ?)",
+                [(conversation_id, user_id) for user_id in user_ids])
+            return self._conversations(connection, [conversation_id])[0]
+
+    def conversation(self, conversation_id: str) -> Optional[dict]:
+        """Return one conversation with its participants, or None."""
+        with self.connection() as connection:
+            found = self._conversations(connection, [conversation_id])
+        return found[0] if found else None
+
+    def conversations_of(self, user_id: str, limit: int,
+                         offset: int) -> Tuple[int, List[dict]]:
+        """Return how many conversations a user is in, and one page of
+        them, newest first."""
+        with self.transaction() as connection:
+            count = connection.execute(
+                "SELECT COUNT(*) FROM participants WHERE user_id = ?",
+                (user_id,)).fetchone()[0]
+            ids = [row[0] for row in connection.execute(
+                "SELECT c.conversation_id FROM conversations AS c "
+                "JOIN participants AS p "
+                "ON p.conversation_id = c.conversation_id "
+                "WHERE p.user_id = ? ORDER BY c.seq DESC LIMIT ? OFFSET ?",
+                (user_id, limit, offset))]
+            return count, self._conversations(connection, ids)
+
+    @staticmethod
+    def _conversations(connection: sqlite3.Connection,
+                       ids: Sequence[str]) -> List[dict]:
+        """Load conversations with their participants, in ``ids`` order."""
+        if not ids:
+            return []
+        marks = placeholders(ids)
+        found = {row["conversation_id"]: dict(row, participants=[])
+                 for row in connection.execute(
+                     "SELECT conversation_id, created_at FROM conversations "
+                     "WHERE conversation_id IN ({})".format(marks),
+                     tuple(ids))}
+        for row in connection.execute(
+                "SELECT p.conversation_id, u.user_id, u.username, "
+                "u.first_name, u.last_name FROM participants AS p "
+                "JOIN users AS u ON u.user_id = p.user_id "
+                "WHERE p.conversation_id IN ({}) "
+                "ORDER BY u.username".format(marks), tuple(ids)):
+            person = dict(row)
+            found[person.pop("conversation_id")]["participants"].append(
+                person)
+        return [found[conversation_id] for conversation_id in ids
+                if conversation_id in found]
+
+    def membership(self, conversation_id: str,
+                   user_id: str) -> Optional[bool]:
+        """Tell whether a user is in a conversation; None if it does not
+        exist."""
+        with self.connection() as connection:
+            row = connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM participants "
+                "WHERE conversation_id = ? AND user_id = ?) "
+                "FROM conversations WHERE conversation_id = ?",
+                (conversation_id, user_id, conversation_id)).fetchone()
+        return None if row is None else bool(row[0])
+
+    # Messages
+
+    def add_message(self, conversation_id: str, sender_id: str,
+                    body: str) -> dict:
+        """Store a message and return it with its sender."""
+        message_id = new_id()
+        with self.transaction(write=True) as connection:
+            # The time is taken inside the write lock, so ``sent_at``
+            # grows with ``seq``.
+            connection.execute(
+                "INSERT INTO messages (message_id, conversation_id, "
+                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
+                (message_id, conversation_id, sender_id, body, utc_now()))
+            return self._message(connection, message_id)
+
+    def message(self, conversation_id: str,
+                message_id: str) -> Optional[dict]:
+        """Return a message of a conversation, or None."""
+        with self.connection() as connection:
+            message = self._message(connection, message_id)
+        if message and message["conversation_id"] == conversation_id:
+            return message
+        return None
+
+    @staticmethod
+    def _message(connection: sqlite3.Connection,
+                 message_id: str) -> Optional[dict]:
+        """Load one message with its sender."""
+        row = connection.execute(
+            MESSAGE_SELECT + "WHERE m.message_id = ?",
+            (message_id,)).fetchone()
+        return dict(row) if row else None
+
+    def edit_message(self, message_id: str, body: str) -> dict:
+        """Replace a message's body, stamp ``edited_at``, return it."""
+        with self.transaction(write=True) as connection:
+            connection.execute(
+                "UPDATE messages SET message_body = ?, edited_at = ? "
+                "WHERE message_id = ?", (body, utc_now(), message_id))
+            return self._message(connection, message_id)
+
+    def delete_message(self, message_id: str) -> None:
+        """Delete a message."""
+        with self.transaction(write=True) as connection:
+            connection.execute(
+                "DELETE FROM messages WHERE message_id = ?", (message_id,))
+
+    def messages(self, selection: MessageFilter, limit: int, offset: int,
+                 newest_first: bool = False) -> Tuple[int, List[dict]]:
+        """Return how many messages match, and one page of them."""
+        where, params = selection.where()
+        order = "DESC" if newest_first else "ASC"
+        with self.transaction() as connection:
+            count = self._count_messages(connection, selection, where,
+                                         params)
+            rows = connection.execute(
+                MESSAGE_SELECT + "WHERE {} ORDER BY m.seq {} "
+                "LIMIT ? OFFSET ?".format(where, order),
+                (*params, limit, offset)).fetchall()
+        return count, [dict(row) for row in rows]
+
+    @staticmethod
+    def _count_messages(connection: sqlite3.Connection,
+                        selection: MessageFilter, where: str,
+                        params: list) -> int:
+        """Count matching messages, from the kept total when it is one
+        conversation's whole history."""
+        if selection.whole_conversation:
+            row = connection.execute(
+                "SELECT message_count FROM conversations "
+                "WHERE conversation_id = ?",
+                (selection.conversation_id,)).fetchone()
+            return row[0] if row else 0
+        return connection.execute(
+            "SELECT COUNT(*) FROM messages AS m WHERE " + where,
+            params).fetchone()[0]
+
+
+def placeholders(values: Sequence[object]) -> str:
+    """Return ``?, ?, ?`` with one placeholder per value."""
+    return ", ".join("?" * len(values))

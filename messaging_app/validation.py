@@ -1,0 +1,166 @@
+"""Reading the fields of a JSON body and of a query string, with the
+sentences that explain what is wrong.
+
+Every problem is collected before anything is written, so a client learns
+about all its mistakes at once and a refused request changes nothing.
+"""
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Dict, List, Optional
+
+from messaging_app.errors import ValidationError
+from messaging_app.storage import iso_utc
+
+USERNAME = re.compile(r"[\w.@+-]+\Z")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+
+
+def canonical_uuid(text: object) -> Optional[str]:
+    """Return ``text`` as a lower-case hyphenated UUID, or None."""
+    if not isinstance(text, str) or len(text) != 36:
+        return None
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> Optional[str]:
+    """Return an ISO 8601 time as stored (UTC, microseconds), or None.
+
+    A time without an offset is taken as UTC.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return iso_utc(moment)
+
+
+class Fields:
+    """Reads fields from a mapping and collects the errors found."""
+
+    def __init__(self, data: Dict[str, object]) -> None:
+        """Read from ``data``: a JSON body or a query string's values."""
+        self.data = data
+        self.errors: Dict[str, List[str]] = {}
+
+    def error(self, name: str, sentence: str) -> None:
+        """Record what is wrong with field ``name``."""
+        self.errors.setdefault(name, []).append(sentence)
+
+    def check(self) -> None:
+        """Raise a ValidationError when any field was invalid."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def text(self, name: str, max_length: int = 150, min_length: int = 1,
+             required: bool = True) -> Optional[str]:
+        """Read a string field, trimmed, within the length limits."""
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.error(name, "This field is required.")
+            return None
+        if not isinstance(value, str):
+            self.error(name, "Not a valid string.")
+            return None
+        value = value.strip()
+        if len(value) < min_length:
+            self.error(name, "This field may not be blank." if min_length == 1
+                       else "Ensure this field has at least {} characters."
+                       .format(min_length))
+        elif len(value) > max_length:
+            self.error(name, "Ensure this field has no more than {} "
+                       "characters.".format(max_length))
+        return value
+
+    def password(self, name: str = "password",
+                 min_length: int = 8) -> Optional[str]:
+        """Read a password: not trimmed, at least ``min_length`` long."""
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value:
+            self.error(name, "This field is required." if value in (None, "")
+                       else "Not a valid string.")
+            return None
+        if len(value) < min_length:
+            self.error(name, "Ensure this field has at least {} characters."
+                       .format(min_length))
+        elif len(value) > 1024:
+            self.error(name, "Ensure this field has no more than 1024 "
+                       "characters.")
+        return value
+
+    def matching(self, name: str, pattern: "re.Pattern", sentence: str,
+                 max_length: int = 150) -> Optional[str]:
+        """Read a string field that must match ``pattern``."""
+        value = self.text(name, max_length=max_length)
+        if value and not pattern.match(value):
+            self.error(name, sentence)
+        return value
+
+    def uuid(self, name: str, required: bool = True) -> Optional[str]:
+        """Read a UUID field (a string) and return its canonical form."""
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.error(name, "This field is required.")
+            return None
+        found = canonical_uuid(value)
+        if found is None:
+            self.error(name, "{} is not a valid UUID.".format(
+                describe(value)))
+        return found
+
+    def uuid_list(self, name: str, max_items: int = 100) -> List[str]:
+        """Read a non-empty list of UUIDs, without repeats, in order."""
+        values = self.data.get(name)
+        if not isinstance(values, list) or not values:
+            self.error(name, "This field is required." if values is None
+                       else "Expected a non-empty list of user ids.")
+            return []
+        if len(values) > max_items:
+            self.error(name, "Ensure this list has no more than {} items."
+                       .format(max_items))
+            return []
+        found = []
+        for value in values:
+            canonical = canonical_uuid(value)
+            if canonical is None:
+                self.error(name, "{} is not a valid UUID.".format(
+                    describe(value)))
+            elif canonical not in found:
+                found.append(canonical)
+        return found
+
+    def whole_number(self, name: str, default: int,
+                     maximum: int) -> int:
+        """Read an optional whole number from 1 to ``maximum``."""
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not (isinstance(value, str) and value.isdigit()
+                and 1 <= int(value) <= maximum):
+            self.error(name, "Enter a whole number from 1 to {}.".format(
+                maximum))
+            return default
+        return int(value)
+
+    def time(self, name: str) -> Optional[str]:
+        """Read an optional ISO 8601 time, as stored."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        found = parse_time(value) if isinstance(value, str) else None
+        if found is None:
+            self.error(name, "Enter a valid ISO 8601 date and time.")
+        return found
+
+
+def describe(value: object) -> str:
+    """Quote a client's value briefly for an error sentence."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,285 @@
+"""The views: one function per endpoint of the route table.
+
+A view gets the services and the request (plus the ids of its path), checks
+who may do what, reads and validates its input, calls storage and returns a
+response. Views never touch the socket and never see SQL.
+"""
+from typing import Optional
+
+from messaging_app.accounts import create_account
+from messaging_app.errors import (Forbidden, NotFound, ServiceUnavailable,
+                                  Unauthorized, ValidationError)
+from messaging_app.pagination import page_body, read_page
+from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
+                                       require_participant, require_sender)
+from messaging_app.request import Request
+from messaging_app.response import Response, json_response, no_content
+from messaging_app.services import Services
+from messaging_app.storage import MessageFilter
+from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
+from messaging_app.validation import Fields
+
+MAX_MESSAGE_LENGTH = 10_000
+ORDERINGS = {"sent_at": False, "-sent_at": True}
+
+
+# Representations
+
+def public_user(user: dict) -> dict:
+    """Return the fields of a user that any logged-in user may see."""
+    return {name: user[name] for name in (
+        "user_id", "username", "first_name", "last_name", "role",
+        "created_at")}
+
+
+def own_user(user: dict) -> dict:
+    """Return a user as they see themselves: with email and phone."""
+    return dict(public_user(user), email=user["email"],
+                phone_number=user["phone_number"])
+
+
+def message_json(row: dict) -> dict:
+    """Return a stored message as the API shows it."""
+    return {"message_id": row["message_id"],
+            "conversation": row["conversation_id"],
+            "sender": {"user_id": row["user_id"],
+                       "username": row["username"],
+                       "first_name": row["first_name"],
+                       "last_name": row["last_name"]},
+            "message_body": row["message_body"],
+            "sent_at": row["sent_at"],
+            "edited_at": row["edited_at"]}
+
+
+# Health
+
+def health(services: Services, request: Request) -> Response:
+    """GET /api/health/: the server is up and its database answers."""
+    if not services.storage.ping():
+        raise ServiceUnavailable("The database is unavailable.")
+    return json_response({"status": "ok", "database": "ok"})
+
+
+# Users and tokens
+
+def register_user(services: Services, request: Request) -> Response:
+    """POST /api/users/: create an account; the role is always guest."""
+    return json_response(own_user(create_account(services, request.json())),
+                         201)
+
+
+def obtain_token(services: Services, request: Request) -> Response:
+    """POST /api/token/: trade a username (or email) and password for an
+    access and a refresh token."""
+    data = request.json()
+    fields = Fields(data)
+    login_field = "email" if "username" not in data and "email" in data \
+        else "username"
+    login = fields.text(login_field, max_length=254)
+    password = fields.text("password", max_length=1024)
+    fields.check()
+    user = services.storage.user_by_login(login_field, login)
+    stored = user["password_hash"] if user else None
+    if not services.passwords.check(password, stored):
+        raise Unauthorized(
+            "No active account found with the given credentials.")
+    if services.passwords.outdated(stored):
+        services.storage.set_password_hash(
+            user["user_id"], services.passwords.hash(password))
+    return json_response(services.tokens.pair(user["user_id"]))
+
+
+def refresh_token(services: Services, request: Request) -> Response:
+    """POST /api/token/refresh/: trade a refresh token for an access
+    token."""
+    fields = Fields(request.json())
+    token = fields.text("refresh", max_length=4096)
+    fields.check()
+    try:
+        user_id = services.tokens.verify(token, REFRESH)
+    except InvalidToken:
+        raise Unauthorized("Token is invalid or expired.",
+                           token_sent=True) from None
+    if services.storage.user_by_id(user_id) is None:
+        raise Unauthorized("User not found.", token_sent=True)
+    return json_response({ACCESS: services.tokens.issue(user_id, ACCESS)})
+
+
+def current_user(services: Services, request: Request) -> Response:
+    """GET /api/users/me/: the caller, with their private fields."""
+    return json_response(own_user(request.user))
+
+
+def user_detail(services: Services, request: Request,
+                user_id: str) -> Response:
+    """GET /api/users/{user_id}/: another user's public fields."""
+    user = services.storage.user_by_id(user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    if user_id == request.user["user_id"]:
+        return json_response(own_user(user))
+    return json_response(public_user(user))
+
+
+# Conversations
+
+def list_conversations(services: Services, request: Request) -> Response:
+    """GET /api/conversations/: the caller's conversations, newest
+    first."""
+    fields = Fields(request.query_params())
+    page = read_page(fields)
+    fields.check()
+    count, conversations = services.storage.conversations_of(
+        request.user["user_id"], page.size, page.offset)
+    return json_response(page_body(request, page, count, conversations))
+
+
+def create_conversation(services: Services, request: Request) -> Response:
+    """POST /api/conversations/: open a conversation; the caller joins."""
+    fields = Fields(request.json())
+    wanted = fields.uuid_list("participants")
+    fields.check()
+    caller = request.user["user_id"]
+    others = [user_id for user_id in wanted if user_id != caller]
+    if not others:
+        raise ValidationError({"participants": [
+            "Add at least one user other than yourself."]})
+    existing = set(services.storage.existing_user_ids(others))
+    missing = [user_id for user_id in others if user_id not in existing]
+    if missing:
+        raise ValidationError({"participants": [
+            "User {} does not exist.".format(user_id)
+            for user_id in missing]})
+    conversation = services.storage.create_conversation([caller, *others])
+    return json_response(conversation, 201)
+
+
+def conversation_detail(services: Services, request: Request,
+                        conversation_id: str) -> Response:
+    """GET /api/conversations/{id}/: one of the caller's conversations."""
+    require_participant(services.storage, conversation_id, request.user)
+    return json_response(services.storage.conversation(conversation_id))
+
+
+# Messages
+
+def message_page(services: Services, request: Request,
+                 fields: Fields, **scope: Optional[str]) -> Response:
+    """Answer a message list within ``scope`` with the query's filters,
+    ordering and page."""
+    page = read_page(fields)
+    selection = MessageFilter(
+        sender_id=fields.uuid("sender", required=False),
+        sent_after=fields.time("sent_after"),
+        sent_before=fields.time("sent_before"), **scope)
+    ordering = fields.data.get("ordering", "sent_at")
+    if ordering not in ORDERINGS:
+        fields.error("ordering", "Use sent_at or -sent_at.")
+    fields.check()
+    count, rows = services.storage.messages(
+        selection, page.size, page.offset, ORDERINGS[ordering])
+    return json_response(page_body(
+        request, page, count, [message_json(row) for row in rows]))
+
+
+def list_conversation_messages(services: Services, request: Request,
+                               conversation_id: str) -> Response:
+    """GET /api/conversations/{id}/messages/: its messages, oldest
+    first."""
+    require_participant(services.storage, conversation_id, request.user)
+    return message_page(services, request, Fields(request.query_params()),
+                        conversation_id=conversation_id)
+
+
+def list_messages(services: Services, request: Request) -> Response:
+    """GET /api/messages/: messages of all the caller's conversations."""
+    fields = Fields(request.query_params())
+    return message_page(services, request, fields,
+                        conversation_id=fields.uuid("conversation",
+                                                    required=False),
+                        member_id=request.user["user_id"])
+
+
+def read_message_body(fields: Fields) -> Optional[str]:
+    """Read ``message_body``: 1 to 10,000 characters once trimmed."""
+    return fields.text("message_body", max_length=MAX_MESSAGE_LENGTH)
+
+
+def post_message(services: Services, request: Request,
+                 conversation_id: str, body: str) -> Response:
+    """Store a message from the caller and answer 201 with it."""
+    message = services.storage.add_message(
+        conversation_id, request.user["user_id"], body)
+    return json_response(message_json(message), 201)
+
+
+def create_conversation_message(services: Services, request: Request,
+                                conversation_id: str) -> Response:
+    """POST /api/conversations/{id}/messages/: send a message."""
+    require_participant(services.storage, conversation_id, request.user)
+    fields = Fields(request.json())
+    body = read_message_body(fields)
+    fields.check()
+    return post_message(services, request, conversation_id, body)
+
+
+def create_message(services: Services, request: Request) -> Response:
+    """POST /api/messages/: send a message to the ``conversation`` named
+    in the body."""
+    fields = Fields(request.json())
+    conversation_id = fields.uuid("conversation")
+    body = read_message_body(fields)
+    fields.check()
+    membership = services.storage.membership(conversation_id,
+                                             request.user["user_id"])
+    if membership is None:
+        raise ValidationError({"conversation": [
+            "Conversation {} does not exist.".format(conversation_id)]})
+    if not membership:
+        raise Forbidden(NOT_PARTICIPANT)
+    return post_message(services, request, conversation_id, body)
+
+
+def find_message(services: Services, conversation_id: str,
+                 message_id: str) -> dict:
+    """Return a message of the conversation or raise 404."""
+    message = services.storage.message(conversation_id, message_id)
+    if message is None:
+        raise NotFound("Message not found.")
+    return message
+
+
+def message_detail(services: Services, request: Request,
+                   conversation_id: str, message_id: str) -> Response:
+    """GET /api/conversations/{id}/messages/{message_id}/."""
+    require_participant(services.storage, conversation_id, request.user)
+    return json_response(message_json(
+        find_message(services, conversation_id, message_id)))
+
+
+def edit_message(services: Services, request: Request,
+                 conversation_id: str, message_id: str) -> Response:
+    """PATCH /api/conversations/{id}/messages/{message_id}/: the sender
+    rewrites the body; ``edited_at`` is set."""
+    require_participant(services.storage, conversation_id, request.user)
+    message = find_message(services, conversation_id, message_id)
+    require_sender(message, request.user)
+    fields = Fields(request.json())
+    body = read_message_body(fields)
+    fields.check()
+    return json_response(message_json(
+        services.storage.edit_message(message_id, body)))
+
+
+def delete_message(services: Services, request: Request,
+                   conversation_id: str, message_id: str) -> Response:
+    """DELETE /api/conversations/{id}/messages/{message_id}/: by its
+    sender, or by an admin in any conversation."""
+    if not is_admin(request.user):
+        require_participant(services.storage, conversation_id,
+                            request.user)
+    message = find_message(services, conversation_id, message_id)
+    if not is_admin(request.user):
+        require_sender(message, request.user)
+    services.storage.delete_message(message_id)
+    return no_content()
