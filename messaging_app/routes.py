@@ -11,6 +11,7 @@ MESSAGE = CONVERSATION + "messages/{message_id}/"
 
 ROUTES = [
     Route("GET", "/api/health/", views.health, public=True),
+    Route("GET", "/api/schema/", views.schema, public=True),
     Route("POST", "/api/users/", views.register_user, public=True),
     Route("POST", "/api/token/", views.obtain_token, public=True),
     Route("POST", "/api/token/refresh/", views.refresh_token, public=True),

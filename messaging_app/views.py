@@ -6,6 +6,7 @@ response. Views never touch the socket and never see SQL.
 """
 from typing import Optional
 
+from messaging_app import openapi
 from messaging_app.accounts import create_account
 from messaging_app.errors import (Forbidden, NotFound, ServiceUnavailable,
                                   Unauthorized, ValidationError)
@@ -58,6 +59,11 @@ def health(services: Services, request: Request) -> Response:
     if not services.storage.ping():
         raise ServiceUnavailable("The database is unavailable.")
     return json_response({"status": "ok", "database": "ok"})
+
+
+def schema(services: Services, request: Request) -> Response:
+    """GET /api/schema/: the OpenAPI 3.1 document of this API."""
+    return json_response(openapi.document())
 
 
 # Users and tokens
