@@ -218,12 +218,12 @@ class JSONServer(ThreadingHTTPServer):
 class ApiHandler(JSONRequestHandler):
     """Turns each HTTP request into a Request for the Application."""
 
-    def do_GET(self) -> None:
-        """Answer any method through the router, which knows the allowed
-        ones (405 with Allow otherwise)."""
-        self.dispatch()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    def __getattr__(self, name: str) -> object:
+        """Answer every method (``do_GET``, ``do_TRACE``...) through the
+        router, which knows the allowed ones: 405 with Allow otherwise."""
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
 
     def dispatch(self) -> None:
         """Build the Request, let the Application answer, send it."""
