@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Tests of the pure router and the route table, without a socket."""
+import pytest
+
+from messaging_app.errors import MethodNotAllowed, NotFound
+from messaging_app.router import Route, resolve
+from messaging_app.routes import ROUTES
+
+ID = "0A1B2C3D-0000-4000-8000-00000000000F"
+
+
+def view() -> None:
+    """Stand in for a view; the router never calls it."""
+
+
+TABLE = [Route("GET", "/api/things/", view, public=True),
+         Route("POST", "/api/things/", view),
+         Route("GET", "/api/things/{thing_id}/", view),
+         Route("DELETE", "/api/things/{thing_id}/", view)]
+
+
+def test_a_path_and_method_find_their_route() -> None:
+    """The route with the same method and pattern is returned."""
+    match = resolve(TABLE, "POST", "/api/things/")
+    assert match.route is TABLE[1]
+    assert match.params == {}
+
+
+def test_parameters_come_back_in_lower_case() -> None:
+    """Ids are stored in lower case, so the router hands them so."""
+    match = resolve(TABLE, "DELETE", "/api/things/{}/".format(ID))
+    assert match.route is TABLE[3]
+    assert match.params == {"thing_id": ID.lower()}
+
+
+def test_the_slashless_form_works_too() -> None:
+    """``/api/things`` is ``/api/things/``."""
+    assert resolve(TABLE, "GET", "/api/things").route is TABLE[0]
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/api/", "/api/thing/", "/api/things/x/", "/api/things//",
+    "/api/things/{}/extra/".format(ID), "/api/things/{}x/".format(ID),
+    "/api/things/not-a-uuid/", "/API/THINGS/"])
+def test_an_unknown_path_is_404(path: str) -> None:
+    """No route matches: NotFound, also for a malformed id."""
+    with pytest.raises(NotFound):
+        resolve(TABLE, "GET", path)
+
+
+def test_a_known_path_with_another_method_is_405_with_allow() -> None:
+    """The error lists every method the path accepts, sorted."""
+    with pytest.raises(MethodNotAllowed) as raised:
+        resolve(TABLE, "PUT", "/api/things/{}/".format(ID))
+    assert raised.value.status == 405
+    assert raised.value.headers() == [("Allow", "DELETE, GET")]
+    assert raised.value.body() == {"detail": 'Method "PUT" not allowed.'}
+
+
+def test_every_route_of_the_table_is_reachable() -> None:
+    """Each entry resolves to itself with ids in its parameters."""
+    for route in ROUTES:
+        path = route.pattern.replace("{conversation_id}", ID).replace(
+            "{message_id}", ID).replace("{user_id}", ID)
+        assert resolve(ROUTES, route.method, path).route is route
+
+
+def test_the_table_has_one_entry_per_method_and_pattern() -> None:
+    """No two routes clash, and every pattern ends with a slash."""
+    keys = [(route.method, route.pattern) for route in ROUTES]
+    assert len(keys) == len(set(keys))
+    assert all(route.pattern.endswith("/") for route in ROUTES)
+
+
+def test_me_is_not_taken_for_a_user_id() -> None:
+    """``/api/users/me/`` goes to the caller, not to a user lookup."""
+    match = resolve(ROUTES, "GET", "/api/users/me/")
+    assert match.route.view.__name__ == "current_user"
+
+
+def test_only_login_registration_health_and_schema_are_public() -> None:
+    """Every other route needs a token; only the two that send messages
+    are rate limited."""
+    public = {(r.method, r.pattern) for r in ROUTES if r.public}
+    assert public == {("GET", "/api/health/"), ("GET", "/api/schema/"),
+                      ("POST", "/api/users/"), ("POST", "/api/token/"),
+                      ("POST", "/api/token/refresh/")}
+    limited = {(r.method, r.pattern) for r in ROUTES if r.rate_limited}
+    assert limited == {
+        ("POST", "/api/messages/"),
+        ("POST", "/api/conversations/{conversation_id}/messages/")}
