@@ -1,0 +1,71 @@
+"""Pytest fixtures and checks for the tests of the two SQLite task folders.
+
+The decorators and the context-manager folders test against the same
+sample database, made by ``tools.users_db`` in a temporary folder. A test
+module uses the fixtures by naming this module in its ``pytest_plugins``.
+"""
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from tools.scripts import run_script
+from tools.users_db import DATABASE, HOW_TO_CREATE, create_users_db
+
+# What a copy of a task folder leaves out: the copy holds the scripts only,
+# and a database only when the test asks for one.
+NOT_COPIED = shutil.ignore_patterns(
+    "tests", "__pycache__", "*.md", DATABASE + "*")
+
+
+@pytest.fixture
+def users_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Create the sample database in a temporary folder and work there.
+
+    The code under test opens ``users.db`` in the current folder, so the
+    test runs with the temporary folder as its current folder.
+    """
+    monkeypatch.chdir(tmp_path)
+    return create_users_db(tmp_path / DATABASE)
+
+
+@pytest.fixture
+def folder_copy(tmp_path: Path) -> Callable[..., Path]:
+    """Return a function that copies a task folder's scripts to tmp_path.
+
+    ``folder_copy(folder, with_database=True)`` returns the copy, with the
+    sample database in it unless ``with_database`` is False. The link
+    ``users_db.py`` is copied as the file it points to, so the copy runs on
+    its own, as the folder does in the repository.
+    """
+    def copy(folder: Path, with_database: bool = True) -> Path:
+        """Copy ``folder``'s scripts and, if asked, a fresh database."""
+        destination = tmp_path / folder.name
+        shutil.copytree(folder, destination, ignore=NOT_COPIED)
+        if with_database:
+            create_users_db(destination / DATABASE)
+        return destination
+    return copy
+
+
+@pytest.fixture
+def stops_without_database(
+        folder_copy: Callable[..., Path]) -> Callable[[Path, str], str]:
+    """Return a check of how a script stops when users.db is missing.
+
+    ``stops_without_database(folder, script)`` runs the script in a copy of
+    its folder with no database. Its error output must be the one sentence
+    that says how to create the database, its exit status 1, and no empty
+    database may be left behind. The check returns what the script printed
+    on standard output, for the test to compare.
+    """
+    def check(folder: Path, script: str) -> str:
+        """Run ``script`` from a database-less copy of ``folder``."""
+        copy = folder_copy(folder, with_database=False)
+        done = run_script(copy / script)
+        assert done.returncode == 1
+        assert done.stderr == HOW_TO_CREATE.format(DATABASE) + "\n"
+        assert not (copy / DATABASE).exists()
+        return done.stdout
+    return check
