@@ -144,8 +144,9 @@ class MessageFilter:
     @property
     def whole_conversation(self) -> bool:
         """Tell whether this is one conversation's full history."""
-        return (self.conversation_id is not None and self.sender_id is None
-                and self.sent_after is None and self.sent_before is None)
+        return (self.conversation_id is not None and self.member_id is None
+                and self.sender_id is None and self.sent_after is None
+                and self.sent_before is None)
 
 
 class Storage:
