@@ -1,0 +1,225 @@
+"""Benchmark of the SQLite task folders: query cache and asyncio.gather.
+
+Two questions, each answered by a ratio measured side by side in one run:
+
+- ``cache_query`` (python-decorators-0x01/4-cache_query.py): how much faster
+  is a cached call of the sample stack than the same call uncached?
+- ``asyncio.gather`` (python-context-async-perations-0x02/3-concurrent.py):
+  how much faster are two queries gathered than awaited one after the other?
+  Once with the task's own two queries, whose rows become Python objects,
+  and once with two queries that scan the table and return one row each.
+
+Each question is asked of the 36-row sample database and of a large table
+(``BIG_TABLE_ROWS`` users) written to a temporary folder and removed after.
+Run with ``python -m bench.sqlite_bench``; results go to bench/results/.
+"""
+import asyncio
+import hashlib
+import os
+import sqlite3
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator, List, Sequence, Tuple
+
+import aiosqlite
+
+from bench.harness import (ROOT, machine_lines, median_seconds,
+                           write_results)
+from tools.scripts import load_script
+from tools.users_db import (DATABASE, SAMPLE_PEOPLE, create_schema,
+                            create_users_db, insert_users)
+
+BIG_TABLE_ROWS = 500_000
+RUNS = 7
+HASHED_BYTES = 32 * 1024 * 1024
+
+decorators = load_script(ROOT / "python-decorators-0x01" / "4-cache_query.py")
+concurrent = load_script(
+    ROOT / "python-context-async-perations-0x02" / "3-concurrent.py")
+
+# Two queries that make SQLite read the whole table but hand back one row:
+# their time is spent inside SQLite, not in building Python objects.
+SCANS = ("SELECT COUNT(*), AVG(age) FROM users WHERE email LIKE '%7%'",
+         "SELECT COUNT(*), MAX(age) FROM users WHERE name LIKE '%a%e%'")
+
+
+def big_users(count: int) -> Iterator[Tuple[int, str, str, int]]:
+    """Yield ``count`` made-up users with varied names and ages."""
+    for user_id in range(1, count + 1):
+        yield (user_id, "User {:06d} {}".format(user_id, "abcde"[user_id % 5]),
+               "user{}@example.com".format(user_id),
+               18 + (user_id * 7919) % 70)
+
+
+def create_big_db(path: Path, count: int) -> Path:
+    """Write a ``users`` table of ``count`` rows to a new file at ``path``."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            create_schema(conn)
+            insert_users(conn, big_users(count))
+    finally:
+        conn.close()
+    return path
+
+
+@contextmanager
+def working_in(folder: Path) -> Iterator[None]:
+    """Run the block with ``folder`` as the current folder.
+
+    The task scripts open ``users.db`` in the current folder.
+    """
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def time_cache() -> Tuple[float, float]:
+    """Time an uncached and a cached call of the sample cache stack.
+
+    Returns the two medians in seconds. Both go through
+    ``with_db_connection``, which opens a connection even when the cache
+    answers.
+    """
+    def uncached() -> None:
+        """Empty the cache, then call: the query runs."""
+        decorators.query_cache.clear()
+        decorators.fetch_users_with_cache(query="SELECT * FROM users")
+
+    def cached() -> None:
+        """Call again: the cache answers."""
+        decorators.fetch_users_with_cache(query="SELECT * FROM users")
+
+    reference = median_seconds(uncached, runs=RUNS)
+    measured = median_seconds(cached, runs=RUNS)
+    decorators.query_cache.clear()
+    return reference, measured
+
+
+async def scan(query: str) -> List[Any]:
+    """Run one of the ``SCANS`` on ``users.db`` with its own connection."""
+    async with aiosqlite.connect(DATABASE) as db:
+        async with db.execute(query) as cursor:
+            return list(await cursor.fetchall())
+
+
+def time_pair(first: Callable[[], Awaitable[Any]],
+              second: Callable[[], Awaitable[Any]]) -> Tuple[float, float]:
+    """Time two coroutines awaited in turn, then gathered.
+
+    Returns the two medians in seconds.
+    """
+    async def in_turn() -> None:
+        """Await the first query, then the second."""
+        await first()
+        await second()
+
+    async def gathered() -> None:
+        """Await both queries at once."""
+        await asyncio.gather(first(), second())
+
+    reference = median_seconds(lambda: asyncio.run(in_turn()), runs=RUNS)
+    measured = median_seconds(lambda: asyncio.run(gathered()), runs=RUNS)
+    return reference, measured
+
+
+def time_threads_ceiling() -> Tuple[float, float]:
+    """Time two GIL-free jobs in turn, then in two threads.
+
+    Hashing a large buffer releases the GIL, so this shows how much two
+    threads can gain on this machine right now (other processes share the
+    cores): the ceiling for any gain of gather through aiosqlite's threads.
+    """
+    data = bytes(HASHED_BYTES)
+
+    def hash_data() -> None:
+        """Hash the buffer once."""
+        hashlib.sha256(data).digest()
+
+    def in_threads() -> None:
+        """Hash the buffer in two threads at once."""
+        workers = [threading.Thread(target=hash_data) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    reference = median_seconds(lambda: (hash_data(), hash_data()), runs=RUNS)
+    measured = median_seconds(in_threads, runs=RUNS)
+    return reference, measured
+
+
+def row(comparison: str, table_rows: str,
+        timings: Tuple[float, float]) -> List[str]:
+    """Format one line of the results table."""
+    reference, measured = timings
+    return [comparison, table_rows,
+            "{:.2f} ms".format(reference * 1000),
+            "{:.2f} ms".format(measured * 1000),
+            "{:.2f}x".format(reference / measured)]
+
+
+def measure(size: int) -> List[List[str]]:
+    """Measure every comparison on the database in the current folder."""
+    table_rows = "{:,}".format(size)
+    return [
+        row("cache: uncached call -> cached call", table_rows, time_cache()),
+        row("task queries: in turn -> gathered", table_rows,
+            time_pair(concurrent.async_fetch_users,
+                      concurrent.async_fetch_older_users)),
+        row("two table scans: in turn -> gathered", table_rows,
+            time_pair(lambda: scan(SCANS[0]), lambda: scan(SCANS[1]))),
+    ]
+
+
+NOTES: Sequence[str] = (
+    "reference = uncached call, or the two queries awaited one after the "
+    "other; measured = cached call, or the two queries gathered; speed-up = "
+    "reference / measured. Medians of {} runs after one warm-up.".format(
+        RUNS),
+    "The cached call still opens and closes a connection: with_db_connection "
+    "sits above cache_query in the sample stack.",
+    "Each aiosqlite connection runs its queries in a thread of its own, and "
+    "sqlite3 releases the GIL while SQLite steps through a statement, but "
+    "turning result rows into Python tuples needs the GIL: gather gains most "
+    "when the time is spent inside SQLite (scans returning few rows), less "
+    "when it goes into building rows, and nothing on a tiny table, where "
+    "starting a thread per connection is most of the cost.",
+)
+
+
+def measure_in(folder: Path, table_rows: int) -> List[List[str]]:
+    """Measure every comparison on ``folder/users.db``."""
+    with working_in(folder):
+        return measure(table_rows)
+
+
+def main() -> None:
+    """Run every comparison on both databases and write the results."""
+    # Other processes on the machine change what threads can gain: say so.
+    load_average = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    with tempfile.TemporaryDirectory(prefix="sqlite-bench-") as scratch:
+        sample, big = Path(scratch, "sample"), Path(scratch, "big")
+        sample.mkdir()
+        big.mkdir()
+        create_users_db(sample / DATABASE)
+        create_big_db(big / DATABASE, BIG_TABLE_ROWS)
+        rows = (measure_in(sample, len(SAMPLE_PEOPLE))
+                + measure_in(big, BIG_TABLE_ROWS))
+    rows.append(row("ceiling: two GIL-free hashes, in turn -> threads", "-",
+                    time_threads_ceiling()))
+    write_results(
+        "sqlite", "SQLite task folders: query cache and asyncio.gather",
+        machine_lines([("sqlite", sqlite3.sqlite_version),
+                       ("load average at start", load_average)]),
+        ["comparison", "rows in table", "reference", "measured", "speed-up"],
+        rows, NOTES)
+
+
+if __name__ == "__main__":
+    main()
