@@ -75,6 +75,12 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
     def send_body(self, status: int, body: bytes,
                   headers: Sequence[Tuple[str, str]] = ()) -> None:
         """Send a whole response with a single write to the socket."""
+        if self.request_version == "HTTP/0.9":
+            # HTTP/0.9 has no status line or headers, which is also how
+            # http.server treats an unreadable request line: answer as
+            # HTTP/1.0 so the client still learns what went wrong.
+            self.request_version = "HTTP/1.0"
+            self.close_connection = True
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -279,13 +285,13 @@ class ApiServer(JSONServer):
 
 
 @contextmanager
-def running_server(settings: Settings,
-                   routes: List = None) -> Iterator[ApiServer]:
+def running_server(settings: Settings, routes: List = None,
+                   server_class: type = ApiServer) -> Iterator[ApiServer]:
     """Run the API in a background thread for the ``with`` block, then
     stop it and close its database."""
     app = build_application(settings, routes)
     try:
-        server = ApiServer(app)
+        server = server_class(app)
     except BaseException:
         app.close()
         raise

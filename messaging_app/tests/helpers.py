@@ -32,9 +32,11 @@ def fast_settings(folder: Path, **changes: object) -> Settings:
 
 @contextmanager
 def live_server(folder: Path, routes: List = None,
+                server_class: type = ApiServer,
                 **changes: object) -> Iterator[ApiServer]:
     """Run a server with test settings for the ``with`` block."""
-    with running_server(fast_settings(folder, **changes), routes) as server:
+    with running_server(fast_settings(folder, **changes), routes,
+                        server_class) as server:
         yield server
 
 

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""The server under the API: one write per response, keep-alive, JSON
+error pages, the connection cap, timeouts, request ids, the 500 page and
+a graceful stop, on live servers over real sockets."""
+import http.client
+import json
+import logging
+import socket
+import threading
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import pytest
+
+from messaging_app.request import Request
+from messaging_app.response import Response, json_response
+from messaging_app.router import Route
+from messaging_app.routes import ROUTES
+from messaging_app.server import ApiServer
+from messaging_app.tests.helpers import (conversation_between, live_server,
+                                         register, rows)
+
+WAIT = 10
+
+
+class CountingSocket:
+    """A connection socket that counts the writes made to it."""
+
+    def __init__(self, sock: socket.socket, writes: List[int]) -> None:
+        """Wrap ``sock``; append each write's size to ``writes``."""
+        self._sock = sock
+        self._writes = writes
+
+    def sendall(self, data: bytes, *flags: int) -> None:
+        """Count one write, then send it."""
+        self._writes.append(len(data))
+        self._sock.sendall(data, *flags)
+
+    def send(self, data: bytes, *flags: int) -> int:
+        """Count one write, then send it."""
+        self._writes.append(len(data))
+        return self._sock.send(data, *flags)
+
+    def __getattr__(self, name: str) -> object:
+        """Pass everything else to the real socket."""
+        return getattr(self._sock, name)
+
+
+class CountingServer(ApiServer):
+    """The API server, with every accepted socket counting its writes."""
+
+    writes: List[int] = []
+
+    def get_request(self) -> Tuple[CountingSocket, tuple]:
+        """Accept a connection and wrap its socket."""
+        sock, address = super().get_request()
+        return CountingSocket(sock, self.writes), address
+
+
+def exchange(address: Tuple[str, int], data: bytes) -> bytes:
+    """Send raw bytes and read until the server closes the connection.
+
+    A server that answers before reading everything may reset the
+    connection; what it answered until then is returned.
+    """
+    chunks = []
+    with socket.create_connection(address, timeout=WAIT) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            for chunk in iter(lambda: sock.recv(65536), b""):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)
+
+
+def status_and_body(answer: bytes) -> Tuple[int, dict]:
+    """Split a raw response into its status and JSON body."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: application/json" in head
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_each_response_leaves_in_exactly_one_write(tmp_path: Path) -> None:
+    """Headers and body go out together, whatever the size: a second
+    write would wait for the client's delayed ACK (about 40 ms)."""
+    CountingServer.writes = []
+    with live_server(tmp_path, server_class=CountingServer) as server:
+        alice, bob = register(server.base_url), register(server.base_url)
+        path = conversation_between(alice, bob)
+        for _ in range(30):
+            alice.client.post(path, {"message_body": "x" * 10_000})
+        connection = http.client.HTTPConnection(*server.server_address[:2],
+                                                timeout=WAIT)
+        headers = {"Authorization": "Bearer " + alice.client.token}
+        CountingServer.writes.clear()
+        sizes = []
+        for method, target in (("GET", "/api/health/"),
+                               ("GET", "/api/nothing/"),
+                               ("PUT", "/api/health/"),
+                               ("GET", path + "?page_size=100")):
+            connection.request(method, target, headers=headers)
+            response = connection.getresponse()
+            sizes.append(len(response.read()))
+        connection.close()
+        assert sizes[-1] > 300_000
+        assert len(CountingServer.writes) == 4
+        assert [size > body for size, body in zip(
+            CountingServer.writes, sizes)] == [True] * 4
+        CountingServer.writes.clear()
+        exchange(server.server_address[:2], b"NONSENSE\r\n\r\n")
+        assert len(CountingServer.writes) == 1
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(
+        server: ApiServer) -> None:
+    """HTTP/1.1 with exact Content-Length: the socket is reused."""
+    connection = http.client.HTTPConnection(*server.server_address[:2],
+                                            timeout=WAIT)
+    connection.request("GET", "/api/health/")
+    first = connection.getresponse()
+    body = first.read()
+    sock = connection.sock
+    assert first.headers["Content-Length"] == str(len(body))
+    for _ in range(3):
+        connection.request("GET", "/api/health/")
+        assert connection.getresponse().read() == body
+    assert connection.sock is sock
+    connection.close()
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"NONSENSE\r\n\r\n", 400),
+    (b"GET /api/health/ HTTP/9.9\r\n\r\n", 505),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"GET /api/health/ HTTP/1.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+     431),
+    (b"GET /api/health/ HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431),
+    (b"BREW /api/health/ HTTP/1.1\r\nConnection: close\r\n\r\n", 405),
+])
+def test_protocol_errors_get_json_not_html(
+        server: ApiServer, request_bytes: bytes, status: int) -> None:
+    """Errors raised by http.server itself are JSON too."""
+    answer = exchange(server.server_address[:2], request_bytes)
+    code, body = status_and_body(answer)
+    assert code == status
+    assert set(body) == {"detail"}
+    assert b"<html" not in answer.lower()
+
+
+def test_head_is_405_without_a_body(server: ApiServer) -> None:
+    """No route answers HEAD; the 405 has headers only."""
+    connection = http.client.HTTPConnection(*server.server_address[:2],
+                                            timeout=WAIT)
+    connection.request("HEAD", "/api/health/")
+    response = connection.getresponse()
+    assert (response.status, response.read()) == (405, b"")
+    assert response.headers["Allow"] == "GET"
+    connection.close()
+
+
+@pytest.mark.parametrize("head, status", [
+    (b"POST /api/users/ HTTP/1.1\r\nConnection: close\r\n"
+     b"Content-Type: application/json\r\n\r\n", 411),
+    (b"POST /api/users/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+     b"Content-Type: application/json\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n", 411),
+    (b"POST /api/users/ HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n"
+     b"Content-Type: application/json\r\n\r\n", 400),
+])
+def test_a_body_without_a_usable_length_is_refused(
+        server: ApiServer, head: bytes, status: int) -> None:
+    """No Content-Length (or chunked) is 411, an unreadable one 400; a
+    body that was not read closes the connection, so its bytes are never
+    taken for a request."""
+    code, body = status_and_body(exchange(server.server_address[:2], head))
+    assert code == status
+    assert set(body) == {"detail"}
+
+
+def test_an_understated_content_length_cannot_pass_a_large_body(
+        server: ApiServer) -> None:
+    """A 2 MiB body declared as 10 bytes: only 10 bytes are read as the
+    body (malformed JSON, 400); the rest is no request either (414), and
+    the connection ends. Nothing is stored."""
+    body = json.dumps({"username": "understated", "email": "u@example.com",
+                       "password": "long-enough", "first_name": "x" * (
+                           2 << 20), "last_name": "M"}).encode()
+    answer = exchange(server.server_address[:2], (
+        b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+        + body))
+    first, second = answer.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"400 ")
+    assert first.endswith(b'{"detail":"The body is not valid JSON."}')
+    assert second.startswith(b"414 ")
+    assert rows(server, "SELECT COUNT(*) FROM users WHERE username = ?",
+                "understated") == [(0,)]
+
+
+def test_a_stalled_body_times_out_with_408(tmp_path: Path) -> None:
+    """A body that stops arriving frees its thread after the socket
+    timeout; a request line that never ends is simply dropped."""
+    with live_server(tmp_path, socket_timeout=0.3) as server:
+        address = server.server_address[:2]
+        answer = exchange(address, (
+            b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"user'))
+        assert status_and_body(answer) == (408, {
+            "detail": "The request body did not arrive in time."})
+        assert exchange(address, b"GET /api/hea") == b""
+        assert server.open_connections() == 0
+
+
+def test_past_the_connection_cap_the_answer_is_503(tmp_path: Path) -> None:
+    """With two connections open, a third is refused with a JSON 503;
+    once one closes, requests are served again."""
+    with live_server(tmp_path, max_connections=2) as server:
+        address = server.server_address[:2]
+        held = [socket.create_connection(address, timeout=WAIT)
+                for _ in range(2)]
+        wait_until(lambda: server.open_connections() == 2)
+        answer = exchange(address, b"GET /api/health/ HTTP/1.1\r\n\r\n")
+        assert status_and_body(answer) == (503, {
+            "detail": "The server is busy; try again shortly."})
+        assert b"Retry-After: 1" in answer
+        held.pop().close()
+        wait_until(lambda: server.open_connections() == 1)
+        answer = exchange(address, b"GET /api/health/ HTTP/1.1\r\n"
+                          b"Connection: close\r\n\r\n")
+        assert status_and_body(answer)[0] == 200
+        held.pop().close()
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Wait (at most WAIT seconds) for the server to reach a state."""
+    reached = threading.Event()
+    for _ in range(WAIT * 100):
+        if condition():
+            return
+        reached.wait(0.01)
+    raise AssertionError("the server never reached the expected state")
+
+
+def test_every_response_carries_a_request_id(server: ApiServer) -> None:
+    """A safe client id is echoed; anything else is replaced."""
+    connection = http.client.HTTPConnection(*server.server_address[:2],
+                                            timeout=WAIT)
+    for sent, echoed in (("trace-42", True), ("bad id\x7f", False),
+                         (None, False)):
+        headers = {"X-Request-ID": sent} if sent else {}
+        connection.request("GET", "/api/nothing/", headers=headers)
+        response = connection.getresponse()
+        response.read()
+        request_id = response.headers["X-Request-ID"]
+        assert (request_id == sent) is echoed
+        assert len(request_id) >= 8
+    connection.close()
+
+
+def fail(services: object, request: Request) -> Response:
+    """A view with a bug, to see what a client and the log get."""
+    raise RuntimeError("secret internal detail")
+
+
+def test_an_unexpected_error_is_a_bare_500_with_its_traceback_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The client gets only a request id; the log gets the traceback."""
+    routes = ROUTES + [Route("GET", "/api/boom/", fail, public=True)]
+    with live_server(tmp_path, routes) as server:
+        connection = http.client.HTTPConnection(
+            *server.server_address[:2], timeout=WAIT)
+        with caplog.at_level(logging.ERROR, logger="messaging_app"):
+            connection.request("GET", "/api/boom/")
+            response = connection.getresponse()
+            body = response.read()
+        request_id = response.headers["X-Request-ID"]
+        assert response.status == 500
+        assert json.loads(body) == {"detail": "Internal server error"}
+        assert b"secret" not in body
+        record = next(r for r in caplog.records if request_id in
+                      r.getMessage())
+        assert "secret internal detail" in caplog.text
+        assert record.exc_info is not None
+        connection.request("GET", "/api/health/")
+        assert connection.getresponse().status == 200
+        connection.close()
+
+
+def hold(entered: threading.Event, release: threading.Event
+         ) -> Callable[[object, Request], Response]:
+    """Return a view that waits for ``release`` once it has started."""
+    def slow(services: object, request: Request) -> Response:
+        """Signal that the request is in flight, then wait."""
+        entered.set()
+        release.wait(WAIT)
+        return json_response({"done": True})
+    return slow
+
+
+def test_stopping_lets_requests_in_flight_finish(tmp_path: Path) -> None:
+    """A graceful stop closes idle keep-alive connections at once, lets
+    the running request answer, then returns."""
+    entered, release = threading.Event(), threading.Event()
+    routes = ROUTES + [Route("GET", "/api/slow/", hold(entered, release),
+                             public=True)]
+    answers = []
+    with live_server(tmp_path, routes) as server:
+        address = server.server_address[:2]
+        idle = http.client.HTTPConnection(*address, timeout=WAIT)
+        idle.request("GET", "/api/health/")
+        idle.getresponse().read()
+        busy = http.client.HTTPConnection(*address, timeout=WAIT)
+
+        def ask() -> None:
+            """Send the slow request and keep its answer."""
+            busy.request("GET", "/api/slow/")
+            response = busy.getresponse()
+            answers.append((response.status, response.read(),
+                            response.headers["Connection"]))
+        asking = threading.Thread(target=ask)
+        asking.start()
+        assert entered.wait(WAIT)
+        stopping = threading.Thread(target=server.stop)
+        stopping.start()
+        assert idle.sock.recv(1) == b""
+        assert stopping.is_alive()
+        release.set()
+        asking.join(WAIT)
+        stopping.join(WAIT)
+        assert not stopping.is_alive()
+    assert answers == [(200, b'{"done":true}', "close")]
