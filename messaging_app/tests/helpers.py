@@ -6,11 +6,12 @@ temporary folder, with a low password cost (the one setting tests change
 for speed). Tests talk to it over real HTTP with ``ApiClient``.
 """
 import itertools
+import socket
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 from messaging_app.client import ApiClient
 from messaging_app.server import ApiServer, running_server
@@ -18,6 +19,8 @@ from messaging_app.settings import RateLimit, Settings
 
 TEST_PASSWORD_COST = 1000
 NAMES = itertools.count(1)
+# Seconds before a test that waits for the server gives up.
+WAIT = 10
 
 
 def fast_settings(folder: Path, **changes: object) -> Settings:
@@ -88,3 +91,23 @@ def conversation_between(owner: Person, *others: Person) -> str:
     assert reply.status == 201, reply.body
     return "/api/conversations/{}/messages/".format(
         reply.body["conversation_id"])
+
+
+def exchange(address: Tuple[str, int], data: bytes) -> bytes:
+    """Send raw bytes and read until the server closes the connection.
+
+    A server that answers before reading everything may reset the
+    connection; what it answered until then is returned.
+    """
+    chunks = []
+    with socket.create_connection(address, timeout=WAIT) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            for chunk in iter(lambda: sock.recv(65536), b""):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)

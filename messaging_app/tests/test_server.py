@@ -17,10 +17,9 @@ from messaging_app.response import Response, json_response
 from messaging_app.router import Route
 from messaging_app.routes import ROUTES
 from messaging_app.server import ApiServer
-from messaging_app.tests.helpers import (conversation_between, live_server,
-                                         register, rows)
-
-WAIT = 10
+from messaging_app.tests.helpers import (WAIT, conversation_between,
+                                         exchange, live_server, register,
+                                         rows)
 
 
 class CountingSocket:
@@ -55,26 +54,6 @@ class CountingServer(ApiServer):
         """Accept a connection and wrap its socket."""
         sock, address = super().get_request()
         return CountingSocket(sock, self.writes), address
-
-
-def exchange(address: Tuple[str, int], data: bytes) -> bytes:
-    """Send raw bytes and read until the server closes the connection.
-
-    A server that answers before reading everything may reset the
-    connection; what it answered until then is returned.
-    """
-    chunks = []
-    with socket.create_connection(address, timeout=WAIT) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        try:
-            for chunk in iter(lambda: sock.recv(65536), b""):
-                chunks.append(chunk)
-        except ConnectionResetError:
-            pass
-    return b"".join(chunks)
 
 
 def status_and_body(answer: bytes) -> Tuple[int, dict]:
