@@ -7,6 +7,7 @@ stops the server. Everything goes through real HTTP with ``urllib``.
 """
 import dataclasses
 import tempfile
+from http import HTTPStatus
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict
@@ -32,8 +33,10 @@ class Person:
 
 
 def show(reply: Reply, method: str, path: str, what: str) -> None:
-    """Print one step: status, method, path and what it means."""
-    print("{} {:<6} {:<40} {}".format(reply.status, method, path, what))
+    """Print one step: the request, its status, and what it means."""
+    print("{} {} -> {} {}".format(method, path, reply.status,
+                                  HTTPStatus(reply.status).phrase))
+    print("    " + what)
 
 
 def register(client: ApiClient, username: str, first: str,
@@ -47,8 +50,8 @@ def register(client: ApiClient, username: str, first: str,
          "registered {} ({} {})".format(username, first, last))
     reply = client.post("/api/token/", {
         "username": username, "password": account["password"]})
-    show(reply, "POST", "/api/token/", "{} logged in: got {}".format(
-        username, " and ".join(sorted(reply.body))))
+    show(reply, "POST", "/api/token/",
+         "{} logged in: got an access and a refresh token".format(username))
     own = ApiClient(client.base_url, reply.body["access"])
     return Person(own, own.get("/api/users/me/").body["user_id"])
 
@@ -77,8 +80,8 @@ def read_back(people: Dict[str, Person], conversation: str) -> None:
     show(reply, "GET", CONVERSATION + "messages/",
          "bob reads {} messages, oldest first:".format(reply.body["count"]))
     for message in reply.body["results"]:
-        print("    {}: {}".format(message["sender"]["username"],
-                                  message["message_body"]))
+        print("      {}: {}".format(message["sender"]["username"],
+                                    message["message_body"]))
     reply = people["carol"].client.get(path)
     show(reply, "GET", CONVERSATION + "messages/",
          "carol is refused: " + reply.body["detail"])
