@@ -135,6 +135,9 @@ class JSONServer(ThreadingHTTPServer):
         self._busy: Dict[socket.socket, bool] = {}
         self._lock = threading.Lock()
         self._drained = threading.Condition(self._lock)
+        # The listen backlog: the stdlib's 5 drops the SYNs of a burst of
+        # new connections, each of which then waits a second to retry.
+        self.request_queue_size = max_connections
         super().__init__(address, handler)
 
     @property
