@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Schema-driven fuzzing: schemathesis against a live server.
+
+Schemathesis reads the OpenAPI document from ``GET /api/schema/`` and sends
+generated valid and invalid requests to every operation, with a fixed seed
+and a bounded number of examples. Its checks fail the test on any 5xx, any
+response outside the documented statuses, headers and schemas, and any
+operation that answers without the token it requires (or with a broken
+one). The first run pins path parameters to real objects of the logged-in
+user, so every operation is exercised past its 404; the second chains
+operations through the links schemathesis infers (create a message, then
+read, edit and delete it).
+"""
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, Sequence
+
+import pytest
+
+from messaging_app.tests.helpers import conversation_between, register
+from messaging_app.tests.live_server import LiveServer
+
+EXAMPLES = 15
+SEED = 20240101
+# Posting many messages must meet the API's checks, not its rate limit.
+NO_RATE_LIMIT = {"MESSAGING_RATE_LIMIT": "1000000/60"}
+# A schema cannot say that a user id must name an existing user, or that a
+# username must be new: such bodies are schema-valid and still get the
+# API's documented 400, so these operations may refuse valid data with it.
+REFERENCES_AND_UNIQUE_FIELDS = """
+[[operations]]
+include-operation-id-regex = "^post_api_(users|conversations|messages)$"
+
+[operations.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "400", "401", "403", "404", "429"]
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Run one server for both fuzz runs; it must stop cleanly after."""
+    live = LiveServer(tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3",
+                      NO_RATE_LIMIT)
+    yield live
+    assert live.stop() == 0
+
+
+def seed_objects(server: LiveServer) -> Dict[str, str]:
+    """Create two users, a conversation and a message; return their ids.
+
+    The access token of the first user is returned as ``token``.
+    """
+    owner, friend = register(server.url), register(server.url)
+    messages = conversation_between(owner, friend)
+    reply = owner.client.post(messages, {"message_body": "The first one."})
+    assert reply.status == 201, reply.body
+    return {"token": owner.client.token, "user_id": friend.user_id,
+            "conversation_id": reply.body["conversation"],
+            "message_id": reply.body["message_id"]}
+
+
+def config_text(objects: Dict[str, str], pinned: bool) -> str:
+    """Write schemathesis's configuration: the token, maybe pinned ids."""
+    lines = ['headers = {{ Authorization = "Bearer {}" }}'.format(
+        objects["token"])]
+    if pinned:
+        lines += ["", "[parameters]"]
+        lines += ['"path.{}" = "{}"'.format(name, objects[name])
+                  for name in ("user_id", "conversation_id", "message_id")]
+    return "\n".join(lines) + "\n" + REFERENCES_AND_UNIQUE_FIELDS
+
+
+def schemathesis(server: LiveServer, folder: Path, pinned: bool,
+                 phases: Sequence[str]) -> subprocess.CompletedProcess:
+    """Run schemathesis's every check on ``phases`` against ``server``."""
+    config = folder / "schemathesis.toml"
+    config.write_text(config_text(seed_objects(server), pinned))
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("schemathesis")),
+         "--config-file", str(config), "--no-color", "run",
+         server.url + "api/schema/", "--checks", "all",
+         "--phases", ",".join(phases), "--max-examples", str(EXAMPLES),
+         "--seed", str(SEED), "--generation-database", "none",
+         "--workers", "1", "--request-timeout", "10",
+         "--max-failures", "5"],
+        cwd=str(folder), capture_output=True, text=True, timeout=300)
+
+
+def test_every_operation_on_real_objects(server: LiveServer,
+                                         tmp_path: Path) -> None:
+    """Generated requests, valid and not, against pinned real ids."""
+    run = schemathesis(server, tmp_path, True,
+                       ("examples", "coverage", "fuzzing"))
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+
+
+def test_chains_of_operations(server: LiveServer, tmp_path: Path) -> None:
+    """Sequences that create objects and then read, edit, delete them."""
+    run = schemathesis(server, tmp_path, False, ("stateful",))
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
