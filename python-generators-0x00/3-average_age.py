@@ -56,8 +56,9 @@ def format_statistics(stats: AgeStatistics) -> str:
 
 def main() -> None:
     """Print the age statistics of every user."""
+    stats = age_statistics(stream_user_ages())
     print("Age statistics of all users (one pass, Welford's method)")
-    print(format_statistics(age_statistics(stream_user_ages())))
+    print(format_statistics(stats))
 
 
 if __name__ == "__main__":

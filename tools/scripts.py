@@ -30,6 +30,8 @@ def load_script(path: Path) -> ModuleType:
         path.stem.replace("-", "_"))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    # As ``import`` does: the module is in sys.modules while it runs.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

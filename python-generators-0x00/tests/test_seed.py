@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The seed's promises: checked input, one transaction, clear errors."""
+import socket
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from tools.scripts import run_script
+
+FOLDER = Path(__file__).resolve().parent.parent
+GOOD_ROWS = ('"name","email","age"\n'
+             '"New One","new.one@seed.test","30"\n'
+             '"New Two","new.two@seed.test","41"\n')
+
+
+@pytest.mark.parametrize("bad_line, message", [
+    ('"New Three","new.three@seed.test","old"\n',
+     "line 4: age 'old' is not a whole number"),
+    ('"New Three","new.three@seed.test"\n',
+     "line 4: expected the 3 fields name, email, age"),
+    ('"New Three","new.three@seed.test","-5"\n',
+     "line 4: age '-5' is not a whole number"),
+])
+def test_a_bad_row_names_file_and_line_and_inserts_nothing(
+        seed: object, sql: object, tmp_path: Path, bad_line: str,
+        message: str) -> None:
+    """Rows before the bad one are not inserted either."""
+    path = tmp_path / "users.csv"
+    path.write_text(GOOD_ROWS + bad_line)
+    before = sql("SELECT COUNT(*) FROM user_data")
+    with seed.open_connection(database=seed.DATABASE) as connection:
+        with pytest.raises(seed.SeedError) as raised:
+            seed.insert_data(connection, str(path))
+    assert str(raised.value) == "{}, {}.".format(path, message)
+    assert sql("SELECT COUNT(*) FROM user_data") == before
+    assert sql("SELECT COUNT(*) FROM user_data WHERE email LIKE %s",
+               ("%@seed.test",)) == [(0,)]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "{path} is empty."),
+    ('"name","mail","age"\n', "{path}, line 1: the header must be "
+     "name,email,age."),
+])
+def test_an_empty_file_or_wrong_header_is_refused(
+        seed: object, tmp_path: Path, content: str, message: str) -> None:
+    """A file without the curriculum's header is refused before any SQL."""
+    path = tmp_path / "users.csv"
+    path.write_text(content)
+    with pytest.raises(seed.SeedError) as raised:
+        seed.read_users(str(path))
+    assert str(raised.value) == message.format(path=path)
+
+
+def test_the_seed_script_reports_a_bad_csv_in_one_sentence(
+        mysql_env: Dict[str, str], sql: object, tmp_path: Path) -> None:
+    """0-main.py on a folder with a broken CSV: one line, status 1."""
+    for name in ("seed.py", "0-main.py"):
+        (tmp_path / name).write_text((FOLDER / name).read_text())
+        (tmp_path / name).chmod(0o755)
+    (tmp_path / "user_data.csv").write_text(GOOD_ROWS + '"X","x@y.z",""\n')
+    before = sql("SELECT COUNT(*) FROM user_data")
+    done = run_script(tmp_path / "0-main.py")
+    assert done.returncode == 1
+    assert done.stderr == "{}, line 4: expected the 3 fields name, email, " \
+        "age.\n".format(tmp_path / "user_data.csv")
+    assert sql("SELECT COUNT(*) FROM user_data") == before
+
+
+def closed_port() -> int:
+    """Return a loopback port on which nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("script", ["0-main.py", "1-main.py", "2-main.py",
+                                    "3-main.py", "4-stream_ages.py",
+                                    "3-average_age.py"])
+def test_a_server_that_is_down_gives_one_sentence(script: str) -> None:
+    """No traceback when nothing listens: one sentence, status 1."""
+    done = run_script(FOLDER / script, env={
+        "MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(closed_port()),
+        "MYSQL_USER": "nobody", "MYSQL_PASSWORD": "x"})
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("Could not connect to the MySQL server: ")
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_bad_port_setting_gives_one_sentence() -> None:
+    """A port that is not a number is named in the message."""
+    done = run_script(FOLDER / "1-main.py", env={"MYSQL_HOST": "127.0.0.1",
+                                                 "MYSQL_PORT": "33o6"})
+    assert (done.returncode, done.stderr) == (
+        1, "MYSQL_PORT must be a port number, not '33o6'.\n")
+
+
+def test_the_c_extension_is_the_one_in_use(seed: object) -> None:
+    """The fast C protocol is used: the pure-Python one is 3-5x slower."""
+    from mysql.connector.connection_cext import CMySQLConnection
+    with seed.open_connection() as connection:
+        assert isinstance(connection, CMySQLConnection)
