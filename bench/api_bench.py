@@ -1,0 +1,261 @@
+"""Load benchmark of the chat API against the bare stack it runs on.
+
+``wrk`` drives 16 keep-alive connections from 2 threads over loopback,
+first against a minimal ``ThreadingHTTPServer`` that answers a small JSON
+body with the API's own socket settings (the ceiling of this stack), then
+against the API itself on a seeded SQLite database. Every case gets a
+warm-up and three runs of at least ten seconds; the table shows the median
+requests per second, the median p99 latency, the non-2xx count and each
+case's ratio to the bare server, beside the targets of issue 6.
+
+Run it with ``python -m bench.api_bench`` (``make bench`` does); the child
+command ``python -m bench.api_bench bare`` is the bare server.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+from bench.harness import machine_lines, write_results
+from messaging_app.server import JSONRequestHandler, JSONServer
+from messaging_app.storage import Storage, iso_utc, new_id
+from messaging_app.tests.helpers import conversation_between, register
+from messaging_app.tests.live_server import ChildServer, LiveServer
+
+CONNECTIONS = 16
+THREADS = 2
+SECONDS = 10
+WARMUP_SECONDS = 3
+RUNS = 3
+P99_TARGET_MS = 20.0
+LUA = Path(__file__).resolve().with_suffix(".lua")
+WRK_INSTALL = "apt-get update && apt-get install -y wrk"
+# The post case must measure the API, not its rate limiter; tokens must
+# outlive the run.
+API_SETTINGS = {"MESSAGING_RATE_LIMIT": "1000000000/60",
+                "MESSAGING_ACCESS_TOKEN_MINUTES": "60"}
+
+
+class Case(NamedTuple):
+    """One load case: what wrk sends and the share of the bare rate due."""
+
+    name: str
+    method: str
+    path: str
+    target: Optional[float]
+    token: str = ""
+    body: str = ""
+
+
+BARE = Case("bare server, GET /", "GET", "/", None)
+
+
+class Measure(NamedTuple):
+    """The medians of one case's runs."""
+
+    rps: float
+    p99_ms: float
+    non_2xx: int
+
+
+def find_wrk() -> Optional[str]:
+    """Return the path of ``wrk``, installing it as root on Debian.
+
+    Without it and without a way to install it, say in one sentence what to
+    run and return None.
+    """
+    found = shutil.which("wrk")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        if not found:
+            print("The API benchmark needs wrk: install it with "
+                  "'sudo {}'.".format(WRK_INSTALL))
+        return found
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["sh", "-c", WRK_INSTALL + " >/dev/null"], env=env,
+                   check=False)
+    found = shutil.which("wrk")
+    if not found:
+        print("Could not install wrk; run '{}' and try again.".format(
+            WRK_INSTALL))
+    return found
+
+
+def run_wrk(wrk: str, base_url: str, case: Case, seconds: int) -> dict:
+    """Run one wrk pass of ``case`` and return the JSON its script prints."""
+    command = [wrk, "-t", str(THREADS), "-c", str(CONNECTIONS),
+               "-d", "{}s".format(seconds), "--latency", "-s", str(LUA),
+               base_url.rstrip("/") + case.path, "--",
+               case.method, case.token, case.body]
+    done = subprocess.run(command, capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(wrk: str, base_url: str, case: Case) -> Measure:
+    """Warm ``case`` up, run it ``RUNS`` times and take the medians."""
+    run_wrk(wrk, base_url, case, WARMUP_SECONDS)
+    passes = [run_wrk(wrk, base_url, case, SECONDS) for _ in range(RUNS)]
+    rates = sorted(p["requests"] / p["duration_us"] * 1e6 for p in passes)
+    p99s = sorted(p["p99_us"] / 1000 for p in passes)
+    bad = sum(p["non_2xx"] + p["socket_errors"] for p in passes)
+    return Measure(rates[RUNS // 2], p99s[RUNS // 2], bad)
+
+
+class BareHandler(JSONRequestHandler):
+    """Answers every GET with a small JSON body and nothing else."""
+
+    def do_GET(self) -> None:
+        """Send ``{"status": "ok"}`` in one write, as the API would."""
+        self.send_json(200, {"status": "ok"})
+
+
+def bare_server() -> None:
+    """Serve the bare handler on a free port until SIGTERM (child mode)."""
+    server = JSONServer(("127.0.0.1", 0), BareHandler)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("Serving on " + server.base_url, flush=True)
+    while not stopping.wait(1):
+        pass
+    server.stop()
+
+
+def ratio_cell(rate: float, bare: float, target: Optional[float]) -> str:
+    """Show a case's share of the bare rate beside its target."""
+    share = rate / bare
+    if target is None:
+        return "{:.0%}".format(share)
+    verdict = "met" if share >= target else "MISSED"
+    return "{:.0%} (>= {:.0%} {})".format(share, target, verdict)
+
+
+def table_row(case: Case, result: Measure, bare: float) -> List[str]:
+    """Render one case's medians as a table row."""
+    p99 = "{:.1f}".format(result.p99_ms)
+    if result.p99_ms >= P99_TARGET_MS:
+        p99 += " MISSED"
+    return [case.name, "{:.0f}".format(result.rps), p99,
+            str(result.non_2xx), ratio_cell(result.rps, bare, case.target)]
+
+
+def fill(storage: Storage, conversation_id: str, sender_id: str,
+         count: int) -> None:
+    """Insert ``count`` messages into a conversation in one transaction.
+
+    Going through HTTP would take an hour for a million messages; the rows
+    go into the storage layer's own tables, one second apart.
+    """
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    rows = ((new_id(), conversation_id, sender_id,
+             "seeded message {}".format(number),
+             iso_utc(start + timedelta(seconds=number)))
+            for number in range(count))
+    with storage.transaction(write=True) as connection:
+        connection.executemany(
+            "INSERT INTO messages (message_id, conversation_id, sender_id, "
+            "message_body, sent_at) VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def seed(api: LiveServer) -> Tuple[str, Dict[str, str]]:
+    """Register two users over HTTP and give them seeded conversations.
+
+    Returns the writer's access token and the messages path of each
+    conversation by name: one per history size, and an empty one for the
+    posts.
+    """
+    writer, reader = register(api.url), register(api.url)
+    sizes = {"1k": 1_000, "10k": 10_000, "1m": 1_000_000, "posts": 0}
+    paths = {name: conversation_between(writer, reader) for name in sizes}
+    storage = Storage(api.db_path).open()
+    try:
+        for name, size in sizes.items():
+            conversation_id = paths[name].split("/")[3]
+            fill(storage, conversation_id, writer.user_id, size)
+    finally:
+        storage.close()
+    return writer.client.token, paths
+
+
+def api_cases(token: str, paths: Dict[str, str]) -> List[Case]:
+    """List the API's cases of issue 6 with their targets."""
+    return [
+        Case("GET /api/health/", "GET", "/api/health/", 0.70),
+        Case("GET page of 20, 10,000 messages", "GET", paths["10k"], 0.40,
+             token),
+        Case("POST a message", "POST", paths["posts"], 0.25, token,
+             json.dumps({"message_body": "Hello, load!"})),
+        Case("GET page of 20, 1,000 messages", "GET", paths["1k"], None,
+             token),
+        Case("GET page of 20, 1,000,000 messages", "GET", paths["1m"],
+             None, token),
+    ]
+
+
+def measure_api(wrk: str, folder: Path) -> List[Tuple[Case, Measure]]:
+    """Start the API on a seeded database and measure each of its cases."""
+    api = LiveServer(folder / "bench.sqlite3", API_SETTINGS)
+    try:
+        token, paths = seed(api)
+        return [(case, measure(wrk, api.url, case))
+                for case in api_cases(token, paths)]
+    finally:
+        api.stop()
+
+
+def measure_bare(wrk: str) -> Measure:
+    """Start the bare server and measure its one case."""
+    bare = ChildServer([sys.executable, "-m", "bench.api_bench", "bare"])
+    try:
+        return measure(wrk, bare.url, BARE)
+    finally:
+        bare.stop()
+
+
+def growth_note(results: List[Tuple[Case, Measure]]) -> str:
+    """Compare the page read of a 1,000,000-message history with 1,000."""
+    rates = {case.name: result.rps for case, result in results}
+    slower = (rates["GET page of 20, 1,000 messages"] /
+              rates["GET page of 20, 1,000,000 messages"])
+    verdict = "met" if slower <= 1.5 else "MISSED"
+    return ("A page from 1,000,000 messages takes {:.2f} times as long as "
+            "one from 1,000 (target at most 1.5: {}).".format(
+                slower, verdict))
+
+
+def main() -> None:
+    """Run every case against the bare server and the API; write the table."""
+    wrk = find_wrk()
+    if wrk is None:
+        return
+    bare = measure_bare(wrk)
+    with tempfile.TemporaryDirectory() as folder:
+        results = measure_api(wrk, Path(folder))
+    rows = [table_row(BARE, bare, bare.rps)]
+    rows += [table_row(case, result, bare.rps) for case, result in results]
+    version = subprocess.run([wrk, "--version"], capture_output=True,
+                             text=True).stdout.split(" [")[0]
+    write_results(
+        "messaging_api", "messaging_app under load",
+        machine_lines([("load", "{}, {} connections, {} threads, {} s "
+                        "x {} runs after a {} s warm-up".format(
+                            version, CONNECTIONS, THREADS, SECONDS, RUNS,
+                            WARMUP_SECONDS))]),
+        ["case", "requests/s", "p99 ms", "non-2xx", "share of bare"], rows,
+        [growth_note(results),
+         "p99 target: under {:.0f} ms in every case; non-2xx target: 0."
+         .format(P99_TARGET_MS)])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["bare"]:
+        bare_server()
+    else:
+        main()
