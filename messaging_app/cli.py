@@ -18,7 +18,7 @@ from messaging_app.accounts import create_account
 from messaging_app.app import build_services
 from messaging_app.demo import run_demo
 from messaging_app.errors import ValidationError
-from messaging_app.server import running_server
+from messaging_app.server import ListenError, running_server
 from messaging_app.services import Services
 from messaging_app.settings import (DEFAULT_PASSWORD_COST, ROLES, Settings,
                                     SettingsError, load_settings)
@@ -67,17 +67,11 @@ def serve(settings: Settings) -> int:
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
-    try:
-        with running_server(settings) as server:
-            print("Serving on " + server.base_url, flush=True)
-            while not stop.wait(1):
-                pass
-            logger.info("stopping")
-    except OSError as error:
-        raise CommandError("Cannot listen on {}:{}: {}; choose another "
-                           "--host or --port.".format(
-                               settings.host, settings.port,
-                               error.strerror or error)) from None
+    with running_server(settings) as server:
+        print("Serving on " + server.base_url, flush=True)
+        while not stop.wait(1):
+            pass
+        logger.info("stopping")
     return 0
 
 
@@ -142,6 +136,6 @@ def main(argv: Optional[List[str]] = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s")
     try:
         return run(args)
-    except (CommandError, SettingsError, StorageError) as error:
+    except (CommandError, ListenError, SettingsError, StorageError) as error:
         print(error, file=sys.stderr)
         return 1

@@ -40,6 +40,10 @@ SAFE_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}\Z")
 BUSY = encode_json({"detail": "The server is busy; try again shortly."})
 
 
+class ListenError(Exception):
+    """The server cannot listen on the address it was given."""
+
+
 class JSONRequestHandler(BaseHTTPRequestHandler):
     """A request handler that answers JSON in one write per response."""
 
@@ -295,6 +299,12 @@ def running_server(settings: Settings, routes: List = None,
     app = build_application(settings, routes)
     try:
         server = server_class(app)
+    except OSError as error:
+        app.close()
+        raise ListenError("Cannot listen on {}:{}: {}; choose another "
+                          "--host or --port.".format(
+                              settings.host, settings.port,
+                              error.strerror or error)) from None
     except BaseException:
         app.close()
         raise
