@@ -3,6 +3,7 @@
 challenge, on a live server over HTTP."""
 import base64
 import json
+import threading
 import time
 import uuid
 from typing import Callable, Dict
@@ -13,6 +14,7 @@ import pytest
 from messaging_app.client import ApiClient
 from messaging_app.server import ApiServer
 from messaging_app.settings import load_secret_key
+from messaging_app.tokens import ACCESS, REFRESH, InvalidToken, TokenService
 from messaging_app.tests.helpers import Person
 
 INVALID = 'Bearer realm="api", error="invalid_token"'
@@ -136,3 +138,19 @@ def test_a_malformed_authorization_header_is_401(
                           headers={"Authorization": header})
     assert reply.status == 401
     assert reply.headers["WWW-Authenticate"] == INVALID
+
+
+def test_a_remembered_token_still_expires_and_keeps_its_type() -> None:
+    """Verified tokens are remembered for speed, but an expired one is
+    refused and an access token never passes as a refresh token."""
+    tokens = TokenService("s" * 40, access_seconds=1, refresh_seconds=60)
+    user_id = str(uuid.uuid4())
+    access = tokens.issue(user_id, ACCESS)
+    assert tokens.verify(access, ACCESS) == user_id
+    with pytest.raises(InvalidToken):
+        tokens.verify(access, REFRESH)
+    expiry = jwt.decode(access, options={"verify_signature": False})["exp"]
+    # Real time must pass the expiry; nothing here can stand in for it.
+    threading.Event().wait(max(0.0, expiry - time.time()) + 0.05)
+    with pytest.raises(InvalidToken):
+        tokens.verify(access, ACCESS)
