@@ -59,12 +59,6 @@ db-stop:
 users-db: setup
 	@$(PY) -m tools.users_db $(DECORATORS) $(CONTEXT)
 
-# Newman runs the Postman collection in the tests; npm installs the pinned
-# version. Without npm the Newman test is skipped, except in CI.
+# Newman runs the Postman collection in the tests (see tools/setup_newman.sh).
 newman:
-	@if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error >/dev/null; \
-	elif [ -f package-lock.json ]; then \
-		echo "npm is missing, so the Postman collection will not run:" \
-			"install it with 'apt-get install -y npm'."; \
-	fi
+	@tools/setup_newman.sh

@@ -5,12 +5,14 @@ modules in different folders share a name, and ``pythonpath = ["."]`` makes
 ``tools`` importable. Scripts with numeric names are imported by path with
 ``tools.scripts.load_script``.
 """
+from pathlib import Path
+
 import pytest
 
 from tools.scripts import ROOT
 
 
 @pytest.fixture(scope="session")
-def repo_root():
+def repo_root() -> Path:
     """Return the repository's root folder as a ``Path``."""
     return ROOT

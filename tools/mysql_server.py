@@ -87,6 +87,7 @@ def server_programs() -> Dict[str, str]:
     Installs MariaDB first when neither is present and that is allowed.
     """
     def look() -> Dict[str, Optional[str]]:
+        """Find the two programs on the search path."""
         return {"server": find_program("mariadbd", "mysqld"),
                 "install_db": find_program("mariadb-install-db",
                                            "mysql_install_db")}
