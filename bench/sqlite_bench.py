@@ -28,8 +28,8 @@ import aiosqlite
 from bench.harness import (ROOT, machine_lines, median_seconds,
                            write_results)
 from tools.scripts import load_script
-from tools.users_db import (DATABASE, SAMPLE_PEOPLE, create_schema,
-                            create_users_db, insert_users)
+from tools.users_db import (DATABASE, SAMPLE_PEOPLE, create_users_db,
+                            write_users)
 
 BIG_TABLE_ROWS = 500_000
 RUNS = 7
@@ -51,18 +51,6 @@ def big_users(count: int) -> Iterator[Tuple[int, str, str, int]]:
         yield (user_id, "User {:06d} {}".format(user_id, "abcde"[user_id % 5]),
                "user{}@example.com".format(user_id),
                18 + (user_id * 7919) % 70)
-
-
-def create_big_db(path: Path, count: int) -> Path:
-    """Write a ``users`` table of ``count`` rows to a new file at ``path``."""
-    conn = sqlite3.connect(path)
-    try:
-        with conn:
-            create_schema(conn)
-            insert_users(conn, big_users(count))
-    finally:
-        conn.close()
-    return path
 
 
 @contextmanager
@@ -208,7 +196,7 @@ def main() -> None:
         sample.mkdir()
         big.mkdir()
         create_users_db(sample / DATABASE)
-        create_big_db(big / DATABASE, BIG_TABLE_ROWS)
+        write_users(big / DATABASE, big_users(BIG_TABLE_ROWS))
         rows = (measure_in(sample, len(SAMPLE_PEOPLE))
                 + measure_in(big, BIG_TABLE_ROWS))
     rows.append(row("ceiling: two GIL-free hashes, in turn -> threads", "-",

@@ -97,20 +97,23 @@ def create_users_db(path: Path) -> Path:
     building = path.with_name(path.name + ".building")
     building.unlink(missing_ok=True)
     try:
-        write_sample(building)
+        write_users(building, sample_users())
         os.replace(building, path)
     finally:
         building.unlink(missing_ok=True)
     return path
 
 
-def write_sample(path: Path) -> None:
-    """Create the schema and the sample rows in a new database file."""
+def write_users(path: Path, users: Iterable[User]) -> None:
+    """Create a new database file at ``path`` holding ``users``.
+
+    The sample uses it, and so does the benchmark for its large table.
+    """
     conn = sqlite3.connect(path)
     try:
         with conn:
             create_schema(conn)
-            insert_users(conn, sample_users())
+            insert_users(conn, users)
     finally:
         conn.close()
 
