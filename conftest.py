@@ -1,18 +1,9 @@
 """The one root pytest configuration for every task folder.
 
-Settings live in ``pyproject.toml``: ``--import-mode=importlib`` lets test
-modules in different folders share a name, and ``pythonpath = ["."]`` makes
-``tools`` importable. Scripts with numeric names are imported by path with
-``tools.scripts.load_script``.
+The settings live in ``pyproject.toml`` under ``[tool.pytest.ini_options]``:
+``--import-mode=importlib`` lets test modules in different folders share a
+name, and ``pythonpath = ["."]`` makes ``tools`` and ``bench`` importable.
+Scripts whose names start with a digit are imported by path with
+``tools.scripts.load_script``; each folder's own fixtures live in its
+``tests/conftest.py``.
 """
-from pathlib import Path
-
-import pytest
-
-from tools.scripts import ROOT
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    """Return the repository's root folder as a ``Path``."""
-    return ROOT
