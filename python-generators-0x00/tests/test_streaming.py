@@ -6,6 +6,7 @@ after it. Whether the rest of the table was read is told by the server's
 own count of bytes sent, not by a clock.
 """
 import itertools
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -34,10 +35,20 @@ def server_status(sql: Callable, name: str) -> int:
 
 
 def other_connections(sql: Callable) -> list:
-    """Return the server's client connections other than the asking one."""
-    return [row for row in sql("SHOW PROCESSLIST")
-            if row[4] not in ("Daemon", "Binlog Dump")
-            and row[7] != "SHOW PROCESSLIST"]
+    """Return the client connections left besides the asking one.
+
+    The server ends a closed or killed connection's thread on its own time,
+    so this waits (at most 10 s, never in a passing run's normal course)
+    for them to go before reporting what is left.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        left = [row for row in sql("SHOW PROCESSLIST")
+                if row[4] not in ("Daemon", "Binlog Dump")
+                and row[7] != "SHOW PROCESSLIST"]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
 
 
 STREAMS = {
