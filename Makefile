@@ -42,7 +42,7 @@ test: setup newman
 serve: setup
 	$(PY) -m messaging_app serve
 
-bench: mysql
+bench: setup
 	$(PY) -m bench.run
 
 setup: $(STAMP)
