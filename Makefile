@@ -35,6 +35,7 @@ demo: mysql users-db
 	$(PY) -m messaging_app demo
 
 test: setup newman
+	@$(PY) -m tools.mysql_server install
 	$(PY) -m pycodestyle $(PY_FILES)
 	$(PY) -m pyflakes $(PY_FILES)
 	$(PY) -m pytest

@@ -11,8 +11,11 @@
   ``seed.py`` reads. When no server binary exists and the user is root on
   Debian or Ubuntu, ``mariadb-server`` is installed with apt-get.
 
-``stop`` stops the private server; ``status`` says whether it runs. The test
-suite uses ``start_throwaway`` for a server in a temporary folder.
+``stop`` stops the private server; ``status`` says whether it runs;
+``install`` only makes sure the server programs exist (``make test`` runs it
+first, so a machine without them gets one sentence rather than failing
+tests). The test suite uses ``start_throwaway`` for a server in a temporary
+folder, or the server named by ``TEST_MYSQL_HOST``.
 """
 import os
 import secrets
@@ -307,6 +310,9 @@ def main(argv: List[str]) -> int:
     try:
         if command == "ensure":
             print(ensure())
+        elif command == "install":
+            if not os.environ.get("TEST_MYSQL_HOST"):
+                server_programs()
         elif command == "stop":
             print("Private MariaDB stopped." if server.stop()
                   else "Private MariaDB was not running.")
@@ -314,8 +320,8 @@ def main(argv: List[str]) -> int:
             print("Private MariaDB is running." if server.pid()
                   else "Private MariaDB is not running.")
         else:
-            print("usage: python -m tools.mysql_server [ensure|stop|status]",
-                  file=sys.stderr)
+            print("usage: python -m tools.mysql_server "
+                  "[ensure|install|stop|status]", file=sys.stderr)
             return 2
     except SetupError as error:
         print(error, file=sys.stderr)
