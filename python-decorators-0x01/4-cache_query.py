@@ -19,18 +19,21 @@ query_cache: Dict[Tuple[Any, ...], Any] = {}
 
 def cache_key(func: Callable[..., Any], args: Tuple[Any, ...],
               kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
-    """Name a call by its query and the arguments after it.
+    """Name a call by its function, its query and the arguments after it.
 
     ``args`` and ``kwargs`` are the call's arguments without the connection
     (a new connection gives the same rows). Binding them to ``func``'s
     signature gives one key however they were passed; lists of parameters
-    become tuples so that the key can index a dict.
+    become tuples so that the key can index a dict. The function is part of
+    the key because two cached functions may do different things with the
+    rows of one query.
     """
     parameters = list(inspect.signature(func).parameters.values())[1:]
     bound = inspect.Signature(parameters).bind(*args, **kwargs)
     bound.apply_defaults()
-    return tuple(tuple(value) if isinstance(value, list) else value
-                 for value in bound.arguments.values())
+    return (func,) + tuple(
+        tuple(value) if isinstance(value, list) else value
+        for value in bound.arguments.values())
 
 
 def cache_query(func: Callable[..., Result]) -> Callable[..., Result]:

@@ -84,6 +84,20 @@ def test_different_queries_and_parameters_are_cached_apart(
         "SELECT COUNT(*) FROM users"]
 
 
+def test_two_cached_functions_do_not_share_entries(
+        traced: TracedConnection) -> None:
+    """Another function with the same query gets its own result."""
+    @task.cache_query
+    def count(conn: sqlite3.Connection, query: str) -> int:
+        """Return how many rows ``query`` selects."""
+        return len(conn.execute(query).fetchall())
+
+    query = "SELECT * FROM users WHERE age > 60"
+    assert len(select(traced, query)) == 3
+    assert count(traced, query) == 3
+    assert traced.statements == [query, query]
+
+
 def test_the_sample_stack_answers_the_second_call_from_the_cache(
         users_db: Path) -> None:
     """After the rows are gone from the table, the cached rows still come.
