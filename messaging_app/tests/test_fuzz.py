@@ -74,10 +74,13 @@ def config_text(objects: Dict[str, str], pinned: bool) -> str:
 def schemathesis(server: LiveServer, folder: Path, pinned: bool,
                  phases: Sequence[str]) -> subprocess.CompletedProcess:
     """Run schemathesis's every check on ``phases`` against ``server``."""
+    program = Path(sys.executable).with_name("schemathesis")
+    assert program.exists(), (
+        "schemathesis is missing: install requirements-dev.txt.")
     config = folder / "schemathesis.toml"
     config.write_text(config_text(seed_objects(server), pinned))
     return subprocess.run(
-        [str(Path(sys.executable).with_name("schemathesis")),
+        [str(program),
          "--config-file", str(config), "--no-color", "run",
          server.url + "api/schema/", "--checks", "all",
          "--phases", ",".join(phases), "--max-examples", str(EXAMPLES),
