@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import os
 import sqlite3
+import statistics
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from tools.users_db import (DATABASE, SAMPLE_PEOPLE, create_users_db,
                             write_users)
 
 BIG_TABLE_ROWS = 500_000
-RUNS = 7
+RUNS = 15
 HASHED_BYTES = 32 * 1024 * 1024
 
 decorators = load_script(ROOT / "python-decorators-0x01" / "4-cache_query.py")
@@ -51,6 +52,21 @@ def big_users(count: int) -> Iterator[Tuple[int, str, str, int]]:
         yield (user_id, "User {:06d} {}".format(user_id, "abcde"[user_id % 5]),
                "user{}@example.com".format(user_id),
                18 + (user_id * 7919) % 70)
+
+
+def side_by_side(reference: Callable[[], object],
+                 measured: Callable[[], object]) -> Tuple[float, float]:
+    """Return the median seconds of ``reference`` and of ``measured``.
+
+    After one warm-up call of each, the two are timed in turn, ``RUNS``
+    times: other processes sharing the machine then slow both alike,
+    instead of whichever happened to run while they were busy.
+    """
+    pairs = [(median_seconds(reference, runs=1, warmups=int(run == 0)),
+              median_seconds(measured, runs=1, warmups=int(run == 0)))
+             for run in range(RUNS)]
+    return (statistics.median(pair[0] for pair in pairs),
+            statistics.median(pair[1] for pair in pairs))
 
 
 @contextmanager
@@ -83,10 +99,9 @@ def time_cache() -> Tuple[float, float]:
         """Call again: the cache answers."""
         decorators.fetch_users_with_cache(query="SELECT * FROM users")
 
-    reference = median_seconds(uncached, runs=RUNS)
-    measured = median_seconds(cached, runs=RUNS)
+    timings = side_by_side(uncached, cached)
     decorators.query_cache.clear()
-    return reference, measured
+    return timings
 
 
 async def scan(query: str) -> List[Any]:
@@ -111,9 +126,8 @@ def time_pair(first: Callable[[], Awaitable[Any]],
         """Await both queries at once."""
         await asyncio.gather(first(), second())
 
-    reference = median_seconds(lambda: asyncio.run(in_turn()), runs=RUNS)
-    measured = median_seconds(lambda: asyncio.run(gathered()), runs=RUNS)
-    return reference, measured
+    return side_by_side(lambda: asyncio.run(in_turn()),
+                        lambda: asyncio.run(gathered()))
 
 
 def time_threads_ceiling() -> Tuple[float, float]:
@@ -137,9 +151,7 @@ def time_threads_ceiling() -> Tuple[float, float]:
         for worker in workers:
             worker.join()
 
-    reference = median_seconds(lambda: (hash_data(), hash_data()), runs=RUNS)
-    measured = median_seconds(in_threads, runs=RUNS)
-    return reference, measured
+    return side_by_side(lambda: (hash_data(), hash_data()), in_threads)
 
 
 def row(comparison: str, table_rows: str,
@@ -168,16 +180,23 @@ def measure(size: int) -> List[List[str]]:
 NOTES: Sequence[str] = (
     "reference = uncached call, or the two queries awaited one after the "
     "other; measured = cached call, or the two queries gathered; speed-up = "
-    "reference / measured. Medians of {} runs after one warm-up.".format(
-        RUNS),
+    "reference / measured. Medians of {} runs after one warm-up, the "
+    "reference and the measured case taking turns.".format(RUNS),
     "The cached call still opens and closes a connection: with_db_connection "
     "sits above cache_query in the sample stack.",
-    "Each aiosqlite connection runs its queries in a thread of its own, and "
-    "sqlite3 releases the GIL while SQLite steps through a statement, but "
-    "turning result rows into Python tuples needs the GIL: gather gains most "
-    "when the time is spent inside SQLite (scans returning few rows), less "
-    "when it goes into building rows, and nothing on a tiny table, where "
-    "starting a thread per connection is most of the cost.",
+    "Each aiosqlite connection runs its queries in a thread of its own. "
+    "sqlite3 releases the GIL while SQLite works through a statement, but "
+    "turning each result row into a Python tuple needs the GIL: gather gains "
+    "when the time is spent inside SQLite (table scans returning one row, "
+    "up to the two-thread ceiling), and loses when it goes into building "
+    "rows: the two threads then take turns holding the GIL, so the work "
+    "stays serial and the hand-overs add to it. On the 36-row sample a "
+    "pair takes a millisecond or two either way, mostly starting a thread "
+    "per connection and passing results between threads: gather changes "
+    "little there, and the ratio swings from run to run with the machine's "
+    "other work.",
+    "Other processes share the machine: read each speed-up against the "
+    "ceiling line of the same run, and the load average above.",
 )
 
 
