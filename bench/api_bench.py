@@ -82,8 +82,8 @@ def find_wrk() -> Optional[str]:
                   "'sudo {}'.".format(WRK_INSTALL))
         return found
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["sh", "-c", WRK_INSTALL + " >/dev/null"], env=env,
-                   check=False)
+    subprocess.run(["sh", "-c", "({}) >/dev/null".format(WRK_INSTALL)],
+                   env=env, check=False)
     found = shutil.which("wrk")
     if not found:
         print("Could not install wrk; run '{}' and try again.".format(
