@@ -38,6 +38,10 @@ logger = logging.getLogger("messaging_app")
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
 SAFE_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}\Z")
 BUSY = encode_json({"detail": "The server is busy; try again shortly."})
+# After refusing a body it did not read (413 and the like), the server reads
+# and drops at most this much of it, for at most this long, before closing.
+LINGER_BYTES = 16 << 20
+LINGER_SECONDS = 2.0
 
 
 class ListenError(Exception):
@@ -245,7 +249,31 @@ class ApiHandler(JSONRequestHandler):
         if request.body_pending:
             # Unread body bytes would be taken for the next request.
             self.close_connection = True
+            self.body_left_unread = True
         self.send_body(response.status, response.body, response.headers)
+
+    def finish(self) -> None:
+        """Flush the last response; drop an unread body before closing.
+
+        Closing a socket that still has unread bytes makes the kernel send
+        a reset, which can destroy the response (a 413, say) before the
+        client, still busy sending its body, gets to read it. Shutting our
+        side and reading what keeps coming, within a bound, avoids that.
+        """
+        super().finish()
+        if not getattr(self, "body_left_unread", False):
+            return
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            left = LINGER_BYTES
+            while left > 0:
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     def build_request(self) -> Request:
         """Describe the request independently of the socket."""
