@@ -1,8 +1,8 @@
 """Pytest fixtures and checks for the tests of the two SQLite task folders.
 
 The decorators and the context-manager folders test against the same
-sample database, made by ``tools.users_db`` in a temporary folder. A test
-module uses the fixtures by naming this module in its ``pytest_plugins``.
+sample database, made by ``tools.users_db`` in a temporary folder. The
+root ``conftest.py`` loads these fixtures for every test module.
 """
 import shutil
 from pathlib import Path

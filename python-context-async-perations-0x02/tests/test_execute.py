@@ -10,7 +10,6 @@ import pytest
 from tools.scripts import load_script, run_script
 from tools.users_db import sample_users
 
-pytest_plugins = ["tools.sqlite_testing"]
 
 FOLDER = Path(__file__).resolve().parent.parent
 task = load_script(FOLDER / "1-execute.py")

@@ -12,7 +12,6 @@ import pytest
 
 from tools.scripts import load_script, run_script
 
-pytest_plugins = ["tools.sqlite_testing"]
 
 FOLDER = Path(__file__).resolve().parent.parent
 task = load_script(FOLDER / "4-cache_query.py")

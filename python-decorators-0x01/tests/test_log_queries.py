@@ -10,7 +10,6 @@ import pytest
 
 from tools.scripts import load_script, run_script
 
-pytest_plugins = ["tools.sqlite_testing"]
 
 FOLDER = Path(__file__).resolve().parent.parent
 log = load_script(FOLDER / "0-log_queries.py")

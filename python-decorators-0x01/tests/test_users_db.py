@@ -15,7 +15,6 @@ import pytest
 from tools.scripts import ROOT, run_script
 from tools.users_db import create_users_db, require_database
 
-pytest_plugins = ["tools.sqlite_testing"]
 
 FOLDER = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted(path.name for path in FOLDER.glob("[0-9]-*.py"))

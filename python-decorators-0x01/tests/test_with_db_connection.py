@@ -8,7 +8,6 @@ import pytest
 
 from tools.scripts import load_script, run_script
 
-pytest_plugins = ["tools.sqlite_testing"]
 
 FOLDER = Path(__file__).resolve().parent.parent
 task = load_script(FOLDER / "1-with_db_connection.py")
