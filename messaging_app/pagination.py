@@ -4,7 +4,7 @@
 body is ``{"count", "next", "previous", "results"}`` with absolute links.
 """
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Optional
 from urllib.parse import urlencode
 
 from messaging_app.errors import NotFound
@@ -37,18 +37,16 @@ def read_page(fields: Fields) -> Page:
                                     MAX_PAGE_SIZE))
 
 
-def page_body(request: Request, page: Page, count: int,
-              results: List[dict]) -> dict:
-    """Return the body of a page; a page past the end is a 404."""
+def page_body(request: Request, page: Page, count: int) -> dict:
+    """Return the body of a page without its ``results``; a page past the
+    end is a 404."""
     if page.number > 1 and page.offset >= count:
         raise NotFound("Invalid page.")
-    has_next = page.offset + len(results) < count
     return {"count": count,
-            "next": page_link(request, page.number + 1) if has_next
-            else None,
+            "next": page_link(request, page.number + 1)
+            if page.offset + page.size < count else None,
             "previous": page_link(request, page.number - 1)
-            if page.number > 1 else None,
-            "results": results}
+            if page.number > 1 else None}
 
 
 def page_link(request: Request, number: int) -> Optional[str]:

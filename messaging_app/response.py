@@ -27,6 +27,21 @@ def json_response(data: Any, status: int = 200) -> Response:
                     [("Content-Type", "application/json")])
 
 
+def raw_json_response(body: str, status: int = 200) -> Response:
+    """Build a JSON response from text that is JSON already."""
+    return Response(status, body.encode("utf-8"),
+                    [("Content-Type", "application/json")])
+
+
+def json_response_with(data: dict, name: str, raw: str) -> Response:
+    """Build a JSON response of ``data`` plus a last member ``name`` whose
+    value is ``raw``, text that is JSON already (the database encoded it,
+    so it is not decoded only to be encoded again)."""
+    head = encode_json(data)[:-1].decode("utf-8")
+    return raw_json_response("{}{}{}:{}}}".format(
+        head, "," if data else "", encode_json(name).decode("utf-8"), raw))
+
+
 def no_content() -> Response:
     """Build the empty 204 response of a successful delete."""
     return Response(204)

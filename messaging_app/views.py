@@ -14,7 +14,9 @@ from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
                                        require_participant, require_sender)
 from messaging_app.request import Request
-from messaging_app.response import Response, json_response, no_content
+from messaging_app.response import (Response, json_response,
+                                    json_response_with, no_content,
+                                    raw_json_response)
 from messaging_app.services import Services
 from messaging_app.storage import MessageFilter
 from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
@@ -37,19 +39,6 @@ def own_user(user: dict) -> dict:
     """Return a user as they see themselves: with email and phone."""
     return dict(public_user(user), email=user["email"],
                 phone_number=user["phone_number"])
-
-
-def message_json(row: dict) -> dict:
-    """Return a stored message as the API shows it."""
-    return {"message_id": row["message_id"],
-            "conversation": row["conversation_id"],
-            "sender": {"user_id": row["user_id"],
-                       "username": row["username"],
-                       "first_name": row["first_name"],
-                       "last_name": row["last_name"]},
-            "message_body": row["message_body"],
-            "sent_at": row["sent_at"],
-            "edited_at": row["edited_at"]}
 
 
 # Health
@@ -137,7 +126,8 @@ def list_conversations(services: Services, request: Request) -> Response:
     fields.check()
     count, conversations = services.storage.conversations_of(
         request.user["user_id"], page.size, page.offset)
-    return json_response(page_body(request, page, count, conversations))
+    return json_response(dict(page_body(request, page, count),
+                              results=conversations))
 
 
 def create_conversation(services: Services, request: Request) -> Response:
@@ -182,10 +172,10 @@ def message_page(services: Services, request: Request,
     if ordering not in ORDERINGS:
         fields.error("ordering", "Use sent_at or -sent_at.")
     fields.check()
-    count, rows = services.storage.messages(
+    count, results = services.storage.messages(
         selection, page.size, page.offset, ORDERINGS[ordering])
-    return json_response(page_body(
-        request, page, count, [message_json(row) for row in rows]))
+    return json_response_with(page_body(request, page, count), "results",
+                              results)
 
 
 def list_conversation_messages(services: Services, request: Request,
@@ -216,7 +206,7 @@ def post_message(services: Services, request: Request,
     """Store a message from the caller and answer 201 with it."""
     message = services.storage.add_message(
         conversation_id, request.user["user_id"], body)
-    return json_response(message_json(message), 201)
+    return raw_json_response(message["json"], 201)
 
 
 def create_conversation_message(services: Services, request: Request,
@@ -259,8 +249,8 @@ def message_detail(services: Services, request: Request,
                    conversation_id: str, message_id: str) -> Response:
     """GET /api/conversations/{id}/messages/{message_id}/."""
     require_participant(services.storage, conversation_id, request.user)
-    return json_response(message_json(
-        find_message(services, conversation_id, message_id)))
+    return raw_json_response(
+        find_message(services, conversation_id, message_id)["json"])
 
 
 def edit_message(services: Services, request: Request,
@@ -273,8 +263,8 @@ def edit_message(services: Services, request: Request,
     fields = Fields(request.json())
     body = read_message_body(fields)
     fields.check()
-    return json_response(message_json(
-        services.storage.edit_message(message_id, body)))
+    return raw_json_response(
+        services.storage.edit_message(message_id, body)["json"])
 
 
 def delete_message(services: Services, request: Request,
