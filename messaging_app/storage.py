@@ -3,12 +3,11 @@
 The schema is versioned with ``PRAGMA user_version``; migrations that the
 file has not seen yet run at start, one transaction each. Connections use
 WAL (readers never wait for the writer), foreign keys and a busy timeout,
-and come from a small pool so each request thread borrows one. Every
+and request threads take turns on one connection. Every
 statement uses placeholders. This module knows nothing of HTTP; it
 does build the JSON text of messages, because SQLite encodes a page of
 them far cheaper than Python does (see MESSAGE_JSON).
 """
-import queue
 import sqlite3
 import threading
 import uuid
@@ -164,17 +163,15 @@ class MessageFilter:
 
 
 class Storage:
-    """The chat's database: a pool of SQLite connections and the queries."""
+    """The chat's database: one shared SQLite connection and the
+    queries."""
 
     def __init__(self, path: Path) -> None:
-        """Prepare a pool for the database file at ``path``."""
+        """Prepare the database file at ``path``; connect on first use."""
         self.path = Path(path)
-        self._idle: "queue.LifoQueue[sqlite3.Connection]" = queue.LifoQueue()
-        self._opened: List[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connection: Optional[sqlite3.Connection] = None
         # Request threads take turns in the database; see connection().
-        self._turn = threading.RLock()
-        self._closed = False
+        self._turn = threading.Lock()
 
     # Connections and transactions
 
@@ -201,36 +198,29 @@ class Storage:
         # WAL with NORMAL survives a crash of the process; only a power
         # loss may undo the last commits.
         connection.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._opened.append(connection)
         return connection
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
-        """Borrow a connection from the pool for the ``with`` block.
+        """Borrow the connection for the ``with`` block (not nested).
 
         One thread at a time works in the database. Each sqlite3 call
         releases and retakes the GIL, so with 16 request threads in the
         database at once the GIL changed hands about 100 times per page
         read (measured under load), which cost more than the queries; and
         writers waiting on each other slept in SQLite's busy handler. Taking
-        turns here parks the other threads instead. Other processes still
-        read while this one writes (WAL).
+        turns here parks the other threads instead; since only one works
+        at a time, one connection serves them all, without a pool's
+        queue. Other processes still read while this one writes (WAL).
         """
         with self._turn:
+            if self._connection is None:
+                self._connection = self._connect()
             try:
-                connection = self._idle.get_nowait()
-            except queue.Empty:
-                connection = self._connect()
-            try:
-                yield connection
+                yield self._connection
             finally:
-                if connection.in_transaction:
-                    connection.rollback()
-                if self._closed:
-                    connection.close()
-                else:
-                    self._idle.put(connection)
+                if self._connection.in_transaction:
+                    self._connection.rollback()
 
     @contextmanager
     def transaction(self, write: bool = False
@@ -250,12 +240,11 @@ class Storage:
             connection.commit()
 
     def close(self) -> None:
-        """Close every connection of the pool."""
-        with self._lock:
-            self._closed = True
-            opened, self._opened = self._opened, []
-        for connection in opened:
-            connection.close()
+        """Close the connection once no thread is using it."""
+        with self._turn:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
         """Apply the migrations newer than the file's schema version."""
