@@ -17,17 +17,36 @@ from messaging_app.storage import utc_now
 # Characters of a path that are written to the log as they are; anything
 # else (spaces, newlines) is percent-encoded so one request is one line.
 LOG_SAFE = "/:@!$&'()*+,;=-._~%"
+# The request log reaches the file at most this long after a request.
+LOG_FLUSH_SECONDS = 0.5
 
 
 class RequestLog:
     """Appends one line per request: time, user, method, path, status and
-    duration. Never a header or a body."""
+    duration. Never a header or a body.
+
+    Lines are buffered and a background thread flushes them every
+    ``LOG_FLUSH_SECONDS`` (and at close): a write to the file per request
+    took a quarter of the time of a health check under load. A killed
+    process loses at most that last half second of log lines.
+    """
 
     def __init__(self, path: Path) -> None:
-        """Open the log file for appending, creating its folder."""
+        """Open the log file for appending, creating its folder, and start
+        the flushing thread."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "a", encoding="utf-8", buffering=1)
+        self._file = open(path, "a", encoding="utf-8")
         self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_often,
+                                         name="request-log", daemon=True)
+        self._flusher.start()
+
+    def _flush_often(self) -> None:
+        """Flush the buffered lines until the log is closed."""
+        while not self._closing.wait(LOG_FLUSH_SECONDS):
+            with self._lock:
+                self._file.flush()
 
     def write(self, user_id: Optional[str], method: str, path: str,
               status: int, seconds: float) -> None:
@@ -39,7 +58,9 @@ class RequestLog:
             self._file.write(line)
 
     def close(self) -> None:
-        """Close the log file."""
+        """Stop the flushing thread and close the log file."""
+        self._closing.set()
+        self._flusher.join()
         with self._lock:
             self._file.close()
 
