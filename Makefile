@@ -36,8 +36,9 @@ demo: mysql users-db
 
 test: setup newman
 	@$(PY) -m tools.mysql_server install
-	$(PY) -m pycodestyle $(PY_FILES)
-	$(PY) -m pyflakes $(PY_FILES)
+	@echo "Lint: pycodestyle (79 columns) and pyflakes on every Python file"
+	@$(PY) -m pycodestyle $(PY_FILES)
+	@$(PY) -m pyflakes $(PY_FILES)
 	$(PY) -m pytest
 
 serve: setup
