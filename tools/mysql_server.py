@@ -232,6 +232,8 @@ class Server:
 
     def _create_user(self, port: int) -> None:
         """Create the application user and save its generated password."""
+        # The command-line client has no placeholders; both values are
+        # ours (a constant name, a password of URL-safe characters).
         password = secrets.token_urlsafe(24)
         statements = []
         for host in ("127.0.0.1", "localhost"):
