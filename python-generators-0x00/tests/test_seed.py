@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The seed's promises: checked input, one transaction, clear errors."""
-import socket
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
+from tools.mysql_server import free_port
 from tools.scripts import run_script
 
 FOLDER = Path(__file__).resolve().parent.parent
@@ -68,20 +68,13 @@ def test_the_seed_script_reports_a_bad_csv_in_one_sentence(
     assert sql("SELECT COUNT(*) FROM user_data") == before
 
 
-def closed_port() -> int:
-    """Return a loopback port on which nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize("script", ["0-main.py", "1-main.py", "2-main.py",
                                     "3-main.py", "4-stream_ages.py",
                                     "3-average_age.py"])
 def test_a_server_that_is_down_gives_one_sentence(script: str) -> None:
     """No traceback when nothing listens: one sentence, status 1."""
     done = run_script(FOLDER / script, env={
-        "MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(closed_port()),
+        "MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": str(free_port()),
         "MYSQL_USER": "nobody", "MYSQL_PASSWORD": "x"})
     assert done.returncode == 1
     assert done.stdout == ""
