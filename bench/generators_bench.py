@@ -208,27 +208,25 @@ def measure(env: Dict[str, str], options: Dict[str, str]) -> None:
          "{:.2f}".format(average["rows_per_s"] / age_rate), ">= 0.25",
          average["rows_per_s"] >= 0.25 * age_rate),
     ]
-    publish(rows, pages, checks, server_version(seed))
+    publish(rows, pages, checks, connection_facts(seed))
 
 
-def server_version(seed: object) -> str:
-    """Return the server's version string."""
-    with seed.open_connection() as connection:
-        return connection.server_info
-
-
-def publish(rows: list, pages: list, checks: list, version: str) -> None:
-    """Write the three tables: throughput, paging, targets."""
+def connection_facts(seed: object) -> List[Tuple[str, str]]:
+    """Name the server and the connector, with the protocol in use."""
     import mysql.connector
     from mysql.connector.connection_cext import CMySQLConnection
-    seed = script("seed.py")
     with seed.open_connection() as connection:
         protocol = ("C extension" if isinstance(connection, CMySQLConnection)
                     else "pure Python")
-    machine = machine_lines([
-        ("server", version),
-        ("mysql-connector-python", "{} ({})".format(
-            mysql.connector.__version__, protocol))])
+        return [("server", connection.server_info),
+                ("mysql-connector-python", "{} ({})".format(
+                    mysql.connector.__version__, protocol))]
+
+
+def publish(rows: list, pages: list, checks: list,
+            facts: List[Tuple[str, str]]) -> None:
+    """Write the three tables: throughput, paging, targets."""
+    machine = machine_lines(facts)
     table = rows + [("", "", "", "")] + [
         ("page of {} at offset {:,}".format(PAGE, position),
          "OFFSET {:.1f} ms".format(offset_ms), "key {:.1f} ms".format(key_ms),
