@@ -2,6 +2,7 @@
 role gate. The last two are off unless their settings are given.
 """
 import math
+import re
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from messaging_app.storage import utc_now
 # Characters of a path that are written to the log as they are; anything
 # else (spaces, newlines) is percent-encoded so one request is one line.
 LOG_SAFE = "/:@!$&'()*+,;=-._~%"
+LOG_SAFE_PATH = re.compile(r"[A-Za-z0-9{}]*\Z".format(re.escape(LOG_SAFE)))
 # The request log reaches the file at most this long after a request.
 LOG_FLUSH_SECONDS = 0.5
 
@@ -51,9 +53,11 @@ class RequestLog:
     def write(self, user_id: Optional[str], method: str, path: str,
               status: int, seconds: float) -> None:
         """Append the line of one finished request."""
+        if not LOG_SAFE_PATH.match(path):
+            path = quote(path, safe=LOG_SAFE)
         line = "{} user={} {} {} {} {:.1f}ms\n".format(
-            utc_now(), user_id or "Anonymous", method,
-            quote(path, safe=LOG_SAFE), status, seconds * 1000)
+            utc_now(), user_id or "Anonymous", method, path, status,
+            seconds * 1000)
         with self._lock:
             self._file.write(line)
 

@@ -15,12 +15,13 @@ place, for the API and for any bare server measured beside it:
 
 ``ApiServer`` and ``ApiHandler`` connect that server to the Application.
 """
+import itertools
 import logging
+import os
 import re
 import socket
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,10 @@ BUSY = encode_json({"detail": "The server is busy; try again shortly."})
 # and drops at most this much of it, for at most this long, before closing.
 LINGER_BYTES = 16 << 20
 LINGER_SECONDS = 2.0
+# Request ids made here: a random prefix per process and a counter, unique
+# without asking the kernel for random bytes on every request.
+REQUEST_ID_PREFIX = os.urandom(6).hex()
+REQUEST_NUMBERS = itertools.count(1)
 
 
 class ListenError(Exception):
@@ -252,6 +257,9 @@ class ApiHandler(JSONRequestHandler):
             self.body_left_unread = True
         self.send_body(response.status, response.body, response.headers)
 
+    # The methods of the route table, found without __getattr__.
+    do_GET = do_POST = do_PATCH = do_DELETE = dispatch
+
     def finish(self) -> None:
         """Flush the last response; drop an unread body before closing.
 
@@ -280,7 +288,8 @@ class ApiHandler(JSONRequestHandler):
         target = urlsplit(self.path)
         request_id = self.headers.get("X-Request-ID", "")
         if not SAFE_REQUEST_ID.match(request_id):
-            request_id = uuid.uuid4().hex
+            request_id = "{}-{}".format(REQUEST_ID_PREFIX,
+                                        next(REQUEST_NUMBERS))
         return Request(
             method=self.command, path=target.path or "/",
             query=parse_qs(target.query, keep_blank_values=True),
