@@ -9,7 +9,6 @@ from typing import Mapping
 from messaging_app.errors import Unauthorized
 from messaging_app.storage import Storage
 from messaging_app.tokens import ACCESS, InvalidToken, TokenService
-from messaging_app.validation import canonical_uuid
 
 INVALID = "Given token not valid for any token type"
 
@@ -33,9 +32,7 @@ def authenticate(headers: Mapping[str, str], tokens: TokenService,
         user_id = tokens.verify(bearer_token(headers), ACCESS)
     except InvalidToken:
         raise Unauthorized(INVALID, token_sent=True) from None
-    user = None
-    if canonical_uuid(user_id) == user_id:
-        user = storage.user_by_id(user_id)
+    user = storage.user_by_id(user_id)
     if user is None:
         raise Unauthorized("User not found.", token_sent=True)
     return user
