@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Storage, settings and passwords: the parts below HTTP, on real SQLite
 files in temporary folders."""
+import json
 import sqlite3
 import stat
 import threading
@@ -153,6 +154,79 @@ def test_threads_get_their_turn_in_the_order_they_asked() -> None:
     for thread in threads:
         thread.join()
     assert order == [0, 1, 2, 3, 4]
+
+
+def post_together(storage: Storage, posts: list) -> list:
+    """Queue ``posts`` (conversation, sender, body) behind a held turn,
+    then let them go; return each thread's message or error, in order."""
+    results = [None] * len(posts)
+
+    def post(number: int) -> None:
+        """Add one message and keep what came of it."""
+        try:
+            results[number] = storage.add_message(*posts[number])
+        except sqlite3.Error as error:
+            results[number] = error
+
+    threads = [threading.Thread(target=post, args=(number,))
+               for number in range(len(posts))]
+    with storage.connection():
+        for number, thread in enumerate(threads, 1):
+            thread.start()
+            deadline = time.monotonic() + 10
+            while len(storage._posts) < number:
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_messages_posted_together_are_committed_together(
+        tmp_path: Path) -> None:
+    """Five posts waiting for the turn are written by one transaction,
+    each thread gets its own message, and their order is kept."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    try:
+        conversation_id, sender_id = a_conversation(storage)
+        statements = []
+        with storage.connection() as connection:
+            connection.set_trace_callback(statements.append)
+        results = post_together(storage, [
+            (conversation_id, sender_id, "post {}".format(number))
+            for number in range(5)])
+        assert statements.count("COMMIT") == 1
+        assert [message["conversation_id"] for message in results] == [
+            conversation_id] * 5
+        count, page = storage.messages(
+            storage_module.MessageFilter(conversation_id=conversation_id),
+            10, 0)
+        assert count == 5
+        assert [message["message_body"] for message in json.loads(page)] \
+            == ["post {}".format(number) for number in range(5)]
+    finally:
+        storage.close()
+
+
+def test_a_refused_post_fails_alone(tmp_path: Path) -> None:
+    """When one post of a group points at no conversation, the database
+    refuses it and only it: the others are stored."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    try:
+        conversation_id, sender_id = a_conversation(storage)
+        results = post_together(storage, [
+            (conversation_id, sender_id, "first"),
+            ("no-such-conversation", sender_id, "lost"),
+            (conversation_id, sender_id, "third")])
+        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert [results[0]["conversation_id"],
+                results[2]["conversation_id"]] == [conversation_id] * 2
+        with storage.connection() as connection:
+            bodies = [row[0] for row in connection.execute(
+                "SELECT message_body FROM messages ORDER BY seq")]
+        assert bodies == ["first", "third"]
+    finally:
+        storage.close()
 
 
 def test_a_generated_secret_key_is_private_and_kept(tmp_path: Path) -> None:
