@@ -92,6 +92,5 @@ def build_services(settings: Settings) -> Services:
 def build_application(settings: Settings,
                       routes: Optional[List[Route]] = None) -> Application:
     """Build the whole API from its settings."""
-    services = build_services(settings)
-    services.storage.checkpoint_in_background()
-    return Application(services, RequestLog(settings.request_log), routes)
+    return Application(build_services(settings),
+                       RequestLog(settings.request_log), routes)

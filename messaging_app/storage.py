@@ -3,13 +3,11 @@
 The schema is versioned with ``PRAGMA user_version``; migrations that the
 file has not seen yet run at start, one transaction each. Connections use
 WAL (readers never wait for the writer), foreign keys and a busy timeout,
-and request threads take turns on one connection; in the server, a
-thread of its own checkpoints the WAL (see Storage.checkpoint). Every
+and request threads take turns on one connection. Every
 statement uses placeholders. This module knows nothing of HTTP; it
 does build the JSON text of messages, because SQLite encodes a page of
 them far cheaper than Python does (see MESSAGE_JSON).
 """
-import logging
 import sqlite3
 import threading
 import uuid
@@ -21,17 +19,6 @@ from pathlib import Path
 from typing import Deque, Iterator, List, Optional, Sequence, Tuple
 
 BUSY_TIMEOUT_MS = 5000
-# The background checkpoint (see Storage.checkpoint): how often it runs, how
-# many passes it makes beside the requests, and when a pass has caught up.
-CHECKPOINT_SECONDS = 1.0
-CHECKPOINT_PASSES = 4
-CAUGHT_UP_PAGES = 200
-# With the background checkpoint on, SQLite checkpoints by itself only past
-# this many pages (80 MiB), in case the thread cannot keep up.
-WAL_SAFETY_PAGES = 20_000
-
-logger = logging.getLogger("messaging_app")
-
 MIGRATIONS = (
     # 1: users, conversations, their participants and messages. A message's
     # ``seq`` never repeats (AUTOINCREMENT), so it orders messages totally,
@@ -235,8 +222,6 @@ class Storage:
         # Request threads take turns in the database; see connection().
         self._turn = Turns()
         self._posts: Deque[Post] = deque()
-        self._closing = threading.Event()
-        self._checkpointer: Optional[threading.Thread] = None
 
     # Connections and transactions
 
@@ -295,56 +280,8 @@ class Storage:
         with self.connection() as connection, begun(connection, write):
             yield connection
 
-    def checkpoint_in_background(self) -> None:
-        """Start the thread that checkpoints the WAL every
-        ``CHECKPOINT_SECONDS``, instead of the commits doing it."""
-        with self.connection() as connection:
-            connection.execute(
-                "PRAGMA wal_autocheckpoint = {}".format(WAL_SAFETY_PAGES))
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_often, name="wal-checkpoint",
-            daemon=True)
-        self._checkpointer.start()
-
-    def _checkpoint_often(self) -> None:
-        """Checkpoint on a connection of its own until closed."""
-        connection = self._connect()
-        try:
-            while not self._closing.wait(CHECKPOINT_SECONDS):
-                try:
-                    self.checkpoint(connection)
-                except sqlite3.Error as error:
-                    logger.warning("WAL checkpoint failed: %s", error)
-        finally:
-            connection.close()
-
-    def checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy the WAL into the database file so that it can start over.
-
-        SQLite does it by default in the commit that takes the WAL past
-        1,000 pages, with the turn held: under a stream of posts that
-        stalled every request for 10 ms to 0.4 s, several times a second
-        (measured). Here passes beside the requests copy the bulk, each
-        leaving only what was written during the one before; a last pass
-        in turn copies the rest (a few ms, mostly two fsyncs), and the next
-        write starts the WAL over.
-        """
-        logged = 0
-        for _ in range(CHECKPOINT_PASSES):
-            before = logged
-            logged = checkpoint_pass(connection)
-            if logged - before < CAUGHT_UP_PAGES:
-                break
-        with self._turn:
-            checkpoint_pass(connection)
-
     def close(self) -> None:
-        """Stop the checkpoint thread and close the connection once no
-        thread is using it."""
-        self._closing.set()
-        if self._checkpointer is not None:
-            self._checkpointer.join()
-            self._checkpointer = None
+        """Close the connection once no thread is using it."""
         with self._turn:
             if self._connection is not None:
                 self._connection.close()
@@ -665,14 +602,6 @@ def begun(connection: sqlite3.Connection, write: bool) -> Iterator[None]:
         connection.rollback()
         raise
     connection.commit()
-
-
-def checkpoint_pass(connection: sqlite3.Connection) -> int:
-    """Copy what it can of the WAL without waiting for anyone; return how
-    many pages the WAL holds."""
-    _, logged, _ = connection.execute(
-        "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return logged
 
 
 def placeholders(values: Sequence[object]) -> str:

@@ -14,9 +14,8 @@ from messaging_app.passwords import (PasswordChecker, hash_password,
                                      verify_password)
 from messaging_app.settings import (RateLimit, Settings, SettingsError,
                                     load_secret_key, load_settings)
-from messaging_app import storage as storage_module
-from messaging_app.storage import (MIGRATIONS, WAL_SAFETY_PAGES, Storage,
-                                   StorageError, Turns, checkpoint_pass)
+from messaging_app.storage import (MIGRATIONS, MessageFilter, Storage,
+                                   StorageError, Turns)
 from messaging_app.tests.helpers import live_server, register
 
 
@@ -79,54 +78,6 @@ def a_conversation(storage: Storage) -> tuple:
     conversation = storage.create_conversation([first["user_id"],
                                                 second["user_id"]])
     return conversation["conversation_id"], first["user_id"]
-
-
-def test_a_checkpoint_lets_the_wal_start_over(tmp_path: Path) -> None:
-    """After Storage.checkpoint the next write starts the WAL from its
-    first page again instead of appending to 200 messages' worth."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    checkpointer = sqlite3.connect(str(storage.path))
-    try:
-        conversation_id, sender_id = a_conversation(storage)
-        for number in range(200):
-            storage.add_message(conversation_id, sender_id, str(number))
-        storage.checkpoint(checkpointer)
-        storage.add_message(conversation_id, sender_id, "after")
-        assert checkpoint_pass(checkpointer) <= 10
-        with storage.connection() as connection:
-            count = connection.execute(
-                "SELECT COUNT(*) FROM messages").fetchone()[0]
-            assert connection.execute(
-                "PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert count == 201
-    finally:
-        checkpointer.close()
-        storage.close()
-
-
-def test_the_background_checkpoint_keeps_the_wal_short(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the thread running, SQLite's own checkpoint waits for a far
-    bigger WAL, yet a stream of writes leaves a WAL file a fraction of
-    what it wrote; closing stops the thread."""
-    monkeypatch.setattr(storage_module, "CHECKPOINT_SECONDS", 0.01)
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    conversation_id, sender_id = a_conversation(storage)
-    storage.checkpoint_in_background()
-    thread = storage._checkpointer
-    try:
-        with storage.connection() as connection:
-            assert connection.execute(
-                "PRAGMA wal_autocheckpoint").fetchone()[0] == \
-                WAL_SAFETY_PAGES
-        for number in range(3000):
-            storage.add_message(conversation_id, sender_id, str(number))
-        wal = storage.path.with_name(storage.path.name + "-wal")
-        # Without the thread the WAL file reaches about 80 MiB here.
-        assert wal.stat().st_size < 40 << 20
-    finally:
-        storage.close()
-    assert not thread.is_alive()
 
 
 def test_threads_get_their_turn_in_the_order_they_asked() -> None:
@@ -199,7 +150,7 @@ def test_messages_posted_together_are_committed_together(
         assert [message["conversation_id"] for message in results] == [
             conversation_id] * 5
         count, page = storage.messages(
-            storage_module.MessageFilter(conversation_id=conversation_id),
+            MessageFilter(conversation_id=conversation_id),
             10, 0)
         assert count == 5
         assert [message["message_body"] for message in json.loads(page)] \
