@@ -7,6 +7,7 @@ import stat
 import threading
 import time
 from pathlib import Path
+from typing import Callable, List
 
 import pytest
 
@@ -80,6 +81,21 @@ def a_conversation(storage: Storage) -> tuple:
     return conversation["conversation_id"], first["user_id"]
 
 
+def start_in_line(target: Callable[[int], None], count: int,
+                  waiting: Callable[[], int]) -> List[threading.Thread]:
+    """Start ``count`` threads running ``target(number)``, each once the one
+    before is waiting (``waiting()`` counts them), so they queue in order."""
+    threads = []
+    for number in range(count):
+        threads.append(threading.Thread(target=target, args=(number,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while waiting() <= number:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    return threads
+
+
 def test_threads_get_their_turn_in_the_order_they_asked() -> None:
     """Five threads queue behind a held turn and take it first come,
     first served, each alone."""
@@ -93,15 +109,8 @@ def test_threads_get_their_turn_in_the_order_they_asked() -> None:
             order.append(name)
             inside.remove(name)
 
-    threads = [threading.Thread(target=take, args=(name,))
-               for name in range(5)]
     with turns:
-        for number, thread in enumerate(threads, 1):
-            thread.start()
-            deadline = time.monotonic() + 10
-            while len(turns._waiting) < number:
-                assert time.monotonic() < deadline
-                time.sleep(0.001)
+        threads = start_in_line(take, 5, lambda: len(turns._waiting))
     for thread in threads:
         thread.join()
     assert order == [0, 1, 2, 3, 4]
@@ -119,15 +128,8 @@ def post_together(storage: Storage, posts: list) -> list:
         except sqlite3.Error as error:
             results[number] = error
 
-    threads = [threading.Thread(target=post, args=(number,))
-               for number in range(len(posts))]
     with storage.connection():
-        for number, thread in enumerate(threads, 1):
-            thread.start()
-            deadline = time.monotonic() + 10
-            while len(storage._posts) < number:
-                assert time.monotonic() < deadline
-                time.sleep(0.001)
+        threads = start_in_line(post, len(posts), lambda: len(storage._posts))
     for thread in threads:
         thread.join()
     return results
