@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Deque, Iterator, List, Optional, Sequence, Tuple
 
 BUSY_TIMEOUT_MS = 5000
+
 MIGRATIONS = (
     # 1: users, conversations, their participants and messages. A message's
     # ``seq`` never repeats (AUTOINCREMENT), so it orders messages totally,
@@ -260,9 +261,9 @@ class Storage:
         read (measured under load), which cost more than the queries; and
         writers waiting on each other slept in SQLite's busy handler. Taking
         turns here (in the order they asked, see Turns) parks the other
-        threads instead; since only one works
-        at a time, one connection serves them all, without a pool's
-        queue. Other processes still read while this one writes (WAL).
+        threads instead; since only one works at a time, one connection
+        serves them all, without a pool's queue. Other processes still
+        read while this one writes (WAL).
         """
         with self._turn:
             if self._connection is None:
