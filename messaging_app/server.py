@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -182,6 +183,15 @@ class JSONServer(ThreadingHTTPServer):
             with self._lock:
                 self._busy.pop(request, None)
                 self._drained.notify_all()
+
+    def handle_error(self, request: socket.socket,
+                     client_address: Tuple[str, int]) -> None:
+        """Log what escaped a handler, with its traceback, to the server
+        log; a client that hung up (a reset, a broken pipe) is not an
+        error of the server and is not logged."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        logger.exception("Error while serving %s", client_address[0])
 
     def refuse(self, request: socket.socket) -> None:
         """Answer 503 to a connection past the cap and close it."""

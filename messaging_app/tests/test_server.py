@@ -6,6 +6,7 @@ import http.client
 import json
 import logging
 import socket
+import struct
 import threading
 from pathlib import Path
 from typing import Callable, List, Tuple
@@ -213,6 +214,40 @@ def test_past_the_connection_cap_the_answer_is_503(tmp_path: Path) -> None:
                           b"Connection: close\r\n\r\n")
         assert status_and_body(answer)[0] == 200
         held.pop().close()
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A client hanging up mid-request is not a server error: nothing is
+    printed, and the server goes on answering."""
+    with live_server(tmp_path) as server:
+        address = server.server_address[:2]
+        sock = socket.create_connection(address, timeout=WAIT)
+        sock.sendall(b"GET /api/health/ HTTP/1.1\r\nHo")
+        wait_until(lambda: server.open_connections() == 1)
+        # Linger on, timeout 0: closing sends a reset instead of a FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        sock.close()
+        wait_until(lambda: server.open_connections() == 0)
+        answer = exchange(address, b"GET /api/health/ HTTP/1.1\r\n"
+                          b"Connection: close\r\n\r\n")
+        assert status_and_body(answer)[0] == 200
+    assert capsys.readouterr().err == ""
+
+
+def test_an_error_escaping_a_handler_goes_to_the_server_log(
+        server: ApiServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Anything but a client hanging up is logged with its traceback."""
+    broken = RuntimeError("the handler broke")
+    with caplog.at_level(logging.ERROR, logger="messaging_app"):
+        for error in (ConnectionResetError(), BrokenPipeError(), broken):
+            try:
+                raise error
+            except Exception:
+                server.handle_error(None, ("127.0.0.1", 50000))
+    assert [record.exc_info[1] for record in caplog.records] == [broken]
+    assert "127.0.0.1" in caplog.records[0].getMessage()
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
