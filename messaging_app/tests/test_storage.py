@@ -6,6 +6,7 @@ import sqlite3
 import stat
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Callable, List
 
@@ -16,7 +17,7 @@ from messaging_app.passwords import (PasswordChecker, hash_password,
 from messaging_app.settings import (RateLimit, Settings, SettingsError,
                                     load_secret_key, load_settings)
 from messaging_app.storage import (MIGRATIONS, MessageFilter, Storage,
-                                   StorageError, Turns)
+                                   StorageError, Turns, new_id)
 from messaging_app.tests.helpers import live_server, register
 
 
@@ -69,6 +70,60 @@ def test_foreign_keys_refuse_a_message_from_nobody(tmp_path: Path) -> None:
             storage.add_message("no-conversation", "no-user", "hello")
     finally:
         storage.close()
+
+
+def test_ids_are_uuid7_and_later_ones_sort_later() -> None:
+    """A new id carries the current millisecond in its first 48 bits, the
+    version 7 and the RFC 4122 variant; as text, a later id sorts after."""
+    before = time.time_ns() // 1_000_000
+    ids = [new_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 1000
+    parsed = [uuid.UUID(text) for text in ids]
+    assert {(value.version, value.variant) for value in parsed} == {
+        (7, uuid.RFC_4122)}
+    assert [str(value) for value in parsed] == ids
+    assert all(before <= value.int >> 80 <= after for value in parsed)
+    time.sleep(0.002)
+    assert new_id() > max(ids)
+
+
+def wal_pages(path: Path) -> List[int]:
+    """Return the page number of every frame in a WAL file, in order (a
+    32-byte header, then frames of a 24-byte header and one page)."""
+    data = path.read_bytes()
+    page_size = int.from_bytes(data[8:12], "big")
+    return [int.from_bytes(data[start:start + 4], "big")
+            for start in range(32, len(data), 24 + page_size)]
+
+
+def test_posting_to_a_long_history_writes_at_the_end_of_its_indexes(
+        tmp_path: Path) -> None:
+    """Fifty posts, one commit each, to a conversation of 20,000 messages
+    write the same few pages over and over (the ends of the table and its
+    indexes, and the pages their growth adds), not a new page per post:
+    that is what keeps the WAL checkpoint, and its fsync, short. Measured:
+    20 distinct pages in 350 frames; 67 with random (version 4) ids, 93
+    over 100,000 messages."""
+    path = tmp_path / "chat.sqlite3"
+    storage = Storage(path).open()
+    try:
+        conversation_id, sender_id = a_conversation(storage)
+        with storage.transaction(write=True) as connection:
+            connection.executemany(
+                "INSERT INTO messages (message_id, conversation_id, "
+                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
+                ((new_id(), conversation_id, sender_id, "old", "2024")
+                 for _ in range(20_000)))
+        with storage.connection() as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for _ in range(50):
+            storage.add_message(conversation_id, sender_id, "new")
+        pages = wal_pages(path.with_name(path.name + "-wal"))
+    finally:
+        storage.close()
+    assert len(pages) >= 50 * 4
+    assert len(set(pages)) <= 30
 
 
 def a_conversation(storage: Storage) -> tuple:
