@@ -92,5 +92,6 @@ def build_services(settings: Settings) -> Services:
 def build_application(settings: Settings,
                       routes: Optional[List[Route]] = None) -> Application:
     """Build the whole API from its settings."""
-    return Application(build_services(settings),
-                       RequestLog(settings.request_log), routes)
+    services = build_services(settings)
+    services.storage.checkpoint_in_background()
+    return Application(services, RequestLog(settings.request_log), routes)

@@ -12,6 +12,7 @@ from typing import Callable, List
 
 import pytest
 
+from messaging_app import storage as storage_module
 from messaging_app.passwords import (PasswordChecker, hash_password,
                                      verify_password)
 from messaging_app.settings import (RateLimit, Settings, SettingsError,
@@ -134,6 +135,34 @@ def a_conversation(storage: Storage) -> tuple:
     conversation = storage.create_conversation([first["user_id"],
                                                 second["user_id"]])
     return conversation["conversation_id"], first["user_id"]
+
+
+def test_the_checkpoint_thread_copies_the_wal_beside_the_requests(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the thread running, SQLite's own checkpoint waits for a WAL of
+    WAL_RESTART_PAGES, yet the posts reach the database file within
+    moments (in WAL mode it grows only by checkpoints); closing stops the
+    thread."""
+    monkeypatch.setattr(storage_module, "CHECKPOINT_SECONDS", 0.01)
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    conversation_id, sender_id = a_conversation(storage)
+    storage.checkpoint_in_background()
+    thread = storage._checkpointer
+    try:
+        with storage.connection() as connection:
+            assert connection.execute(
+                "PRAGMA wal_autocheckpoint").fetchone()[0] == \
+                storage_module.WAL_RESTART_PAGES
+        before = storage.path.stat().st_size
+        for _ in range(300):
+            storage.add_message(conversation_id, sender_id, "x" * 2000)
+        deadline = time.monotonic() + 10
+        while storage.path.stat().st_size < before + 600_000:
+            assert time.monotonic() < deadline, "the WAL was not copied"
+            time.sleep(0.01)
+    finally:
+        storage.close()
+    assert not thread.is_alive()
 
 
 def start_in_line(target: Callable[[int], None], count: int,
