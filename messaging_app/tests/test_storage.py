@@ -165,6 +165,28 @@ def test_the_checkpoint_thread_copies_the_wal_beside_the_requests(
     assert not thread.is_alive()
 
 
+def test_a_membership_is_asked_once_and_a_refusal_every_time(
+        tmp_path: Path) -> None:
+    """A participant's membership is remembered; an outsider, or a
+    conversation that does not exist, is asked about every time."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    try:
+        conversation_id, member = a_conversation(storage)
+        outsider = storage.create_user("third", "third@example.com", "-",
+                                       "T", "T")["user_id"]
+        statements: List[str] = []
+        with storage.connection() as connection:
+            connection.set_trace_callback(statements.append)
+        answers = [storage.membership(*question) for question in [
+            (conversation_id, member), (conversation_id, member),
+            (conversation_id, outsider), (conversation_id, outsider),
+            (new_id(), member)]]
+        assert answers == [True, True, False, False, None]
+        assert len(statements) == 4
+    finally:
+        storage.close()
+
+
 def start_in_line(target: Callable[[int], None], count: int,
                   waiting: Callable[[], int]) -> List[threading.Thread]:
     """Start ``count`` threads running ``target(number)``, each once the one

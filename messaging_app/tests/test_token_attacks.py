@@ -15,7 +15,7 @@ from messaging_app.client import ApiClient
 from messaging_app.server import ApiServer
 from messaging_app.settings import load_secret_key
 from messaging_app.tokens import ACCESS, REFRESH, InvalidToken, TokenService
-from messaging_app.tests.helpers import Person
+from messaging_app.tests.helpers import Person, conversation_between
 
 INVALID = 'Bearer realm="api", error="invalid_token"'
 
@@ -127,6 +127,19 @@ def test_a_deleted_users_tokens_stop_working(
     reply = ApiClient(server.base_url).post(
         "/api/token/refresh/", {"refresh": person.refresh})
     assert reply.status == 401
+
+
+def test_a_deleted_participant_cannot_read_the_conversation_again(
+        server: ApiServer, make_person: Callable[[], Person]) -> None:
+    """The server remembers that a user is in a conversation; once the
+    account is deleted, its token is refused all the same."""
+    person, other = make_person(), make_person()
+    path = conversation_between(person, other)
+    assert person.client.get(path).status == 200
+    assert server.app.services.storage.delete_user(person.user["username"])
+    reply = person.client.get(path)
+    assert (reply.status, reply.body) == (401, {"detail": "User not found."})
+    assert other.client.get(path).status == 200
 
 
 @pytest.mark.parametrize("header", [
