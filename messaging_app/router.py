@@ -7,7 +7,7 @@ matches no route, which makes it a 404 rather than a crash further on.
 """
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, Pattern
+from typing import Callable, Dict, Iterable, NamedTuple, Pattern
 
 from messaging_app.errors import MethodNotAllowed, NotFound
 
@@ -47,8 +47,7 @@ class Route:
         object.__setattr__(self, "regex", compile_pattern(self.pattern))
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """The route a request goes to and the parameters of its path."""
 
     route: Route

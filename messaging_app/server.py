@@ -302,7 +302,8 @@ class ApiHandler(JSONRequestHandler):
                                         next(REQUEST_NUMBERS))
         return Request(
             method=self.command, path=target.path or "/",
-            query=parse_qs(target.query, keep_blank_values=True),
+            query=parse_qs(target.query, keep_blank_values=True)
+            if target.query else {},
             headers=self.headers, client_ip=self.client_address[0],
             base_url=self.base_url(), read_body=self.read_body,
             max_body_bytes=self.server.app.services.settings.max_body_bytes,
