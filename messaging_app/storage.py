@@ -364,6 +364,7 @@ class Storage:
         with self.connection() as connection:
             connection.execute(
                 "PRAGMA wal_autocheckpoint = {}".format(WAL_RESTART_PAGES))
+        self._closing.clear()
         self._checkpointer = threading.Thread(
             target=self._checkpoint_often, name="wal-checkpoint",
             daemon=True)
