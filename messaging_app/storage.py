@@ -355,7 +355,7 @@ class Storage:
         By default SQLite does it in the commit that takes the WAL past
         1,000 pages, with the turn held, and ends it with two fsyncs; on
         this machine's disk those now and then held a commit, and every
-        request behind it, for 39 to 700 ms (measured). The thread's
+        request behind it, for up to 0.7 s (measured). The thread's
         passes (PASSIVE: they never block a writer) take 2 to 5 ms each, on
         a connection of their own. The commits' own checkpoint still runs
         once the WAL reaches ``WAL_RESTART_PAGES``, finds all but the last
