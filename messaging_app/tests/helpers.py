@@ -8,10 +8,11 @@ for speed). Tests talk to it over real HTTP with ``ApiClient``.
 import itertools
 import socket
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Callable, Iterator, List, Tuple
 
 from messaging_app.client import ApiClient
 from messaging_app.server import ApiServer, running_server
@@ -21,6 +22,15 @@ TEST_PASSWORD_COST = 1000
 NAMES = itertools.count(1)
 # Seconds before a test that waits for the server gives up.
 WAIT = 10
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` until it holds; fail after WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the expected state was never reached")
+        time.sleep(0.01)
 
 
 def fast_settings(folder: Path, **changes: object) -> Settings:

@@ -20,7 +20,7 @@ from messaging_app.routes import ROUTES
 from messaging_app.server import ApiServer
 from messaging_app.tests.helpers import (WAIT, conversation_between,
                                          exchange, live_server, register,
-                                         rows)
+                                         rows, wait_until)
 
 
 class CountingSocket:
@@ -248,16 +248,6 @@ def test_an_error_escaping_a_handler_goes_to_the_server_log(
                 server.handle_error(None, ("127.0.0.1", 50000))
     assert [record.exc_info[1] for record in caplog.records] == [broken]
     assert "127.0.0.1" in caplog.records[0].getMessage()
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    """Wait (at most WAIT seconds) for the server to reach a state."""
-    reached = threading.Event()
-    for _ in range(WAIT * 100):
-        if condition():
-            return
-        reached.wait(0.01)
-    raise AssertionError("the server never reached the expected state")
 
 
 def test_every_response_carries_a_request_id(server: ApiServer) -> None:

@@ -19,7 +19,7 @@ from messaging_app.settings import (RateLimit, Settings, SettingsError,
                                     load_secret_key, load_settings)
 from messaging_app.storage import (MIGRATIONS, MessageFilter, Storage,
                                    StorageError, Turns, new_id)
-from messaging_app.tests.helpers import live_server, register
+from messaging_app.tests.helpers import live_server, register, wait_until
 
 
 def test_a_new_database_is_migrated_with_wal_and_foreign_keys(
@@ -156,10 +156,7 @@ def test_the_checkpoint_thread_copies_the_wal_beside_the_requests(
         before = storage.path.stat().st_size
         for _ in range(300):
             storage.add_message(conversation_id, sender_id, "x" * 2000)
-        deadline = time.monotonic() + 10
-        while storage.path.stat().st_size < before + 600_000:
-            assert time.monotonic() < deadline, "the WAL was not copied"
-            time.sleep(0.01)
+        wait_until(lambda: storage.path.stat().st_size >= before + 600_000)
     finally:
         storage.close()
     assert not thread.is_alive()
@@ -195,10 +192,7 @@ def start_in_line(target: Callable[[int], None], count: int,
     for number in range(count):
         threads.append(threading.Thread(target=target, args=(number,)))
         threads[-1].start()
-        deadline = time.monotonic() + 10
-        while waiting() <= number:
-            assert time.monotonic() < deadline
-            time.sleep(0.001)
+        wait_until(lambda: waiting() > number)
     return threads
 
 
