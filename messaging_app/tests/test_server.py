@@ -6,6 +6,7 @@ import http.client
 import json
 import logging
 import socket
+import sqlite3
 import struct
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Callable, List, Tuple
 
 import pytest
 
+from messaging_app.client import ApiClient
 from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.router import Route
@@ -214,6 +216,22 @@ def test_past_the_connection_cap_the_answer_is_503(tmp_path: Path) -> None:
                           b"Connection: close\r\n\r\n")
         assert status_and_body(answer)[0] == 200
         held.pop().close()
+
+
+def test_health_is_503_while_the_database_refuses(tmp_path: Path) -> None:
+    """The health check answers 503 while the database refuses queries,
+    and 200 again once it answers."""
+    with live_server(tmp_path) as server:
+        client = ApiClient(server.base_url)
+        storage = server.app.services.storage
+        with storage.connection() as connection:
+            connection.set_authorizer(lambda *request: sqlite3.SQLITE_DENY)
+        refused = client.get("/api/health/")
+        with storage.connection() as connection:
+            connection.set_authorizer(None)
+        assert (refused.status, refused.body) == (
+            503, {"detail": "The database is unavailable."})
+        assert client.get("/api/health/").status == 200
 
 
 def test_a_client_that_resets_its_connection_leaves_no_traceback(
