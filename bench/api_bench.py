@@ -60,13 +60,15 @@ BARE = Case("bare server, GET /", "GET", "/", None)
 
 
 class Measure(NamedTuple):
-    """The medians of one case's runs, each paired with a bare run."""
+    """The medians of one case's runs, each paired with a bare run, and
+    each run's share of the bare rate and p99 (the spread behind them)."""
 
     rps: float
     p99_ms: float
     non_2xx: int
     bare_rps: float
     share: float
+    runs: Tuple[Tuple[float, float], ...]
 
 
 def find_wrk() -> Optional[str]:
@@ -119,12 +121,13 @@ def measure(wrk: str, urls: Tuple[str, str], case: Case) -> Measure:
     pairs = [(run_wrk(wrk, bare_url, BARE, SECONDS),
               run_wrk(wrk, url, case, SECONDS)) for _ in range(RUNS)]
     passes = [p for _, p in pairs]
+    runs = tuple((rate(p) / rate(b), p["p99_us"] / 1000) for b, p in pairs)
     return Measure(
         statistics.median(rate(p) for p in passes),
-        statistics.median(p["p99_us"] / 1000 for p in passes),
+        statistics.median(p99 for _, p99 in runs),
         sum(p["non_2xx"] + p["socket_errors"] for p in passes),
         statistics.median(rate(b) for b, _ in pairs),
-        statistics.median(rate(p) / rate(b) for b, p in pairs))
+        statistics.median(share for share, _ in runs), runs)
 
 
 class BareHandler(JSONRequestHandler):
@@ -162,7 +165,9 @@ def table_row(case: Case, result: Measure) -> List[str]:
         p99 += " MISSED"
     return [case.name, "{:.0f}".format(result.rps), p99,
             str(result.non_2xx), "{:.0f}".format(result.bare_rps),
-            share_cell(result, case.target)]
+            share_cell(result, case.target),
+            ", ".join("{:.0%} {:.1f}".format(share, p99)
+                      for share, p99 in result.runs)]
 
 
 def fill(storage: Storage, conversation_id: str, sender_id: str,
@@ -279,7 +284,7 @@ def main() -> None:
                             version, CONNECTIONS, THREADS, SECONDS, RUNS,
                             WARMUP_SECONDS))]),
         ["case", "requests/s", "p99 ms", "non-2xx", "bare requests/s",
-         "share of bare"], rows,
+         "share of bare", "each run: share, p99 ms"], rows,
         [growth_note(results),
          "Each run of a case follows a run of the bare server; the share is "
          "the median of the paired runs' ratios.",
