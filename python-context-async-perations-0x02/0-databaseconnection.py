@@ -9,7 +9,7 @@ import sqlite3
 from types import TracebackType
 from typing import Optional, Type
 
-from users_db import DATABASE, require_database
+from users_db import DATABASE, output_may_be_cut, require_database
 
 
 class DatabaseConnection:
@@ -43,7 +43,8 @@ class DatabaseConnection:
 
 
 if __name__ == "__main__":
-    with DatabaseConnection() as conn:
-        rows = conn.execute("SELECT * FROM users").fetchall()
-    for row in rows:
-        print(row)
+    with output_may_be_cut():
+        with DatabaseConnection() as conn:
+            rows = conn.execute("SELECT * FROM users").fetchall()
+        for row in rows:
+            print(row)

@@ -9,7 +9,7 @@ import contextlib
 from types import TracebackType
 from typing import Any, List, Optional, Sequence, Tuple, Type
 
-from users_db import DATABASE
+from users_db import DATABASE, output_may_be_cut
 
 DatabaseConnection = __import__("0-databaseconnection").DatabaseConnection
 
@@ -45,6 +45,7 @@ class ExecuteQuery:
 
 
 if __name__ == "__main__":
-    with ExecuteQuery("SELECT * FROM users WHERE age > ?", (25,)) as rows:
-        for row in rows:
-            print(row)
+    with output_may_be_cut():
+        with ExecuteQuery("SELECT * FROM users WHERE age > ?", (25,)) as rows:
+            for row in rows:
+                print(row)

@@ -15,7 +15,7 @@ except ImportError:
     sys.exit("aiosqlite is not installed here: run `make demo` from the "
              "repository root, then `source .venv/bin/activate`.")
 
-from users_db import require_database
+from users_db import output_may_be_cut, require_database
 
 Rows = List[Tuple[Any, ...]]
 
@@ -54,7 +54,8 @@ async def fetch_concurrently() -> Tuple[Rows, Rows]:
 
 
 if __name__ == "__main__":
-    # Checked once more before the event loop starts: the missing-database
-    # exit raised inside a task would end the loop with a logged traceback.
-    require_database()
-    asyncio.run(fetch_concurrently())
+    with output_may_be_cut():
+        # Checked once more before the event loop starts: the missing-database
+        # exit raised inside a task would end the loop with a logged traceback.
+        require_database()
+        asyncio.run(fetch_concurrently())

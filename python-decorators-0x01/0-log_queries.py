@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
-from users_db import require_database
+from users_db import output_may_be_cut, require_database
 
 Result = TypeVar("Result")
 
@@ -56,4 +56,5 @@ def fetch_all_users(query: str) -> List[Tuple[Any, ...]]:
 
 
 if __name__ == "__main__":
-    users = fetch_all_users(query="SELECT * FROM users")
+    with output_may_be_cut():
+        users = fetch_all_users(query="SELECT * FROM users")

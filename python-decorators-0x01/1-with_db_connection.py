@@ -9,7 +9,7 @@ import functools
 import sqlite3
 from typing import Any, Callable, Optional, Tuple, TypeVar
 
-from users_db import require_database
+from users_db import output_may_be_cut, require_database
 
 Result = TypeVar("Result")
 
@@ -41,5 +41,6 @@ def get_user_by_id(conn: sqlite3.Connection,
 
 
 if __name__ == "__main__":
-    user = get_user_by_id(user_id=1)
-    print(user)
+    with output_may_be_cut():
+        user = get_user_by_id(user_id=1)
+        print(user)

@@ -10,6 +10,8 @@ import functools
 import sqlite3
 from typing import Any, Callable, TypeVar
 
+from users_db import output_may_be_cut
+
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 get_user_by_id = __import__("1-with_db_connection").get_user_by_id
 
@@ -49,6 +51,8 @@ def update_user_email(conn: sqlite3.Connection, user_id: int,
 
 
 if __name__ == "__main__":
-    update_user_email(user_id=1, new_email='Crawford_Cartwright@hotmail.com')
-    # A new connection reads the row back: the change was committed.
-    print(get_user_by_id(user_id=1))
+    with output_may_be_cut():
+        update_user_email(user_id=1,
+                          new_email='Crawford_Cartwright@hotmail.com')
+        # A new connection reads the row back: the change was committed.
+        print(get_user_by_id(user_id=1))

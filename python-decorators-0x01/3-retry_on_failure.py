@@ -11,6 +11,8 @@ import sqlite3
 import time
 from typing import Any, Callable, List, Tuple, TypeVar
 
+from users_db import output_may_be_cut
+
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 
 Result = TypeVar("Result")
@@ -54,5 +56,6 @@ def fetch_users_with_retry(conn: sqlite3.Connection) -> List[Tuple[Any, ...]]:
 
 
 if __name__ == "__main__":
-    users = fetch_users_with_retry()
-    print(users)
+    with output_may_be_cut():
+        users = fetch_users_with_retry()
+        print(users)

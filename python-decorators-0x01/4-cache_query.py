@@ -10,6 +10,8 @@ import inspect
 import sqlite3
 from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
+from users_db import output_may_be_cut
+
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 
 Result = TypeVar("Result")
@@ -66,7 +68,8 @@ def fetch_users_with_cache(conn: sqlite3.Connection,
 
 
 if __name__ == "__main__":
-    users = fetch_users_with_cache(query="SELECT * FROM users")
-    users_again = fetch_users_with_cache(query="SELECT * FROM users")
-    print("{} users; second call answered from the cache: {}".format(
-        len(users_again), users_again is users))
+    with output_may_be_cut():
+        users = fetch_users_with_cache(query="SELECT * FROM users")
+        users_again = fetch_users_with_cache(query="SELECT * FROM users")
+        print("{} users; second call answered from the cache: {}".format(
+            len(users_again), users_again is users))

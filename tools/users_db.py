@@ -16,8 +16,9 @@ import argparse
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 DATABASE = "users.db"
 
@@ -128,6 +129,22 @@ def require_database(path: str = DATABASE) -> str:
     if not os.path.isfile(path):
         raise MissingDatabase(HOW_TO_CREATE.format(path))
     return path
+
+
+@contextmanager
+def output_may_be_cut() -> Iterator[None]:
+    """Run a script's sample calls so that a reader who stops early, as
+    ``./0-log_queries.py | head -n 1`` does, ends the script quietly with
+    status 0, as a command-line tool ends, not with a BrokenPipeError
+    traceback.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The interpreter flushes standard output once more at exit, which
+        # would fail the same way: it goes to /dev/null from here on.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
