@@ -14,8 +14,9 @@ INVALID = "Given token not valid for any token type"
 
 
 def bearer_token(headers: Mapping[str, str]) -> str:
-    """Return the token of an ``Authorization: Bearer`` header."""
-    header = headers.get("Authorization")
+    """Return the token of an ``Authorization: Bearer`` header (names in
+    lower case)."""
+    header = headers.get("authorization")
     if header is None:
         raise Unauthorized()
     scheme, _, token = header.strip().partition(" ")

@@ -16,7 +16,8 @@ BodyReader = Callable[[int], bytes]
 
 @dataclass
 class Request:
-    """One HTTP request, independent of the socket it came from."""
+    """One HTTP request, independent of the socket it came from; header
+    names are in lower case."""
 
     method: str
     path: str
@@ -39,7 +40,7 @@ class Request:
         """Tell whether the client sent a body that was not read."""
         if self.body_consumed:
             return False
-        if self.headers.get("Transfer-Encoding") is not None:
+        if self.headers.get("transfer-encoding") is not None:
             return True
         try:
             return bool(self.content_length())
@@ -48,7 +49,7 @@ class Request:
 
     def content_length(self) -> Optional[int]:
         """Return the declared body length, or None when not declared."""
-        text = self.headers.get("Content-Length")
+        text = self.headers.get("content-length")
         if text is None:
             return None
         if not text.strip().isdigit():
@@ -62,14 +63,14 @@ class Request:
         field by field.
         """
         length = self.content_length()
-        if length is None or "Transfer-Encoding" in self.headers:
+        if length is None or "transfer-encoding" in self.headers:
             raise LengthRequired()
         if length > self.max_body_bytes:
             raise PayloadTooLarge(self.max_body_bytes)
         if length == 0:
             self.body_consumed = True
             return {}
-        if not is_json_type(self.headers.get("Content-Type", "")):
+        if not is_json_type(self.headers.get("content-type", "")):
             raise UnsupportedMediaType()
         raw = self.read_body(length)
         self.body_consumed = True

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, Iterator, List, Sequence, Tuple
@@ -296,7 +297,8 @@ class ApiHandler(JSONRequestHandler):
     def build_request(self) -> Request:
         """Describe the request independently of the socket."""
         target = urlsplit(self.path)
-        request_id = self.headers.get("X-Request-ID", "")
+        headers = lower_case_headers(self.headers)
+        request_id = headers.get("x-request-id", "")
         if not SAFE_REQUEST_ID.match(request_id):
             request_id = "{}-{}".format(REQUEST_ID_PREFIX,
                                         next(REQUEST_NUMBERS))
@@ -304,14 +306,14 @@ class ApiHandler(JSONRequestHandler):
             method=self.command, path=target.path or "/",
             query=parse_qs(target.query, keep_blank_values=True)
             if target.query else {},
-            headers=self.headers, client_ip=self.client_address[0],
-            base_url=self.base_url(), read_body=self.read_body,
+            headers=headers, client_ip=self.client_address[0],
+            base_url=self.base_url(headers), read_body=self.read_body,
             max_body_bytes=self.server.app.services.settings.max_body_bytes,
             request_id=request_id)
 
-    def base_url(self) -> str:
+    def base_url(self, headers: Dict[str, str]) -> str:
         """Return ``http://host:port`` as the client addressed us."""
-        host = self.headers.get("Host", "")
+        host = headers.get("host", "")
         if not SAFE_HOST.match(host):
             host = "{}:{}".format(*self.server.server_address[:2])
         return "http://" + host
@@ -326,6 +328,19 @@ class ApiHandler(JSONRequestHandler):
         if len(body) < size:
             raise BadRequest("The body is shorter than its Content-Length.")
         return body
+
+
+def lower_case_headers(message: Message) -> Dict[str, str]:
+    """Return the headers of a request by lower-case name, the first of a
+    repeated header winning (as ``Message.get`` does).
+
+    Each ``Message.get`` lower-cases and scans every header; a request
+    asks for five of them.
+    """
+    headers: Dict[str, str] = {}
+    for name, value in message.items():
+        headers.setdefault(name.lower(), value)
+    return headers
 
 
 class ApiServer(JSONServer):
