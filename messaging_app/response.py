@@ -21,25 +21,29 @@ def encode_json(data: Any) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def encoded_json_response(body: bytes, status: int = 200) -> Response:
+    """Build a JSON response from a body encoded already."""
+    return Response(status, body, [("Content-Type", "application/json")])
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     """Build a JSON response with ``data`` as its body."""
-    return Response(status, encode_json(data),
-                    [("Content-Type", "application/json")])
+    return encoded_json_response(encode_json(data), status)
 
 
 def raw_json_response(body: str, status: int = 200) -> Response:
     """Build a JSON response from text that is JSON already."""
-    return Response(status, body.encode("utf-8"),
-                    [("Content-Type", "application/json")])
+    return encoded_json_response(body.encode("utf-8"), status)
 
 
 def json_response_with(data: dict, name: str, raw: str) -> Response:
     """Build a JSON response of ``data`` plus a last member ``name`` whose
     value is ``raw``, text that is JSON already (the database encoded it,
-    so it is not decoded only to be encoded again)."""
-    head = encode_json(data)[:-1].decode("utf-8")
-    return raw_json_response("{}{}{}:{}}}".format(
-        head, "," if data else "", encode_json(name).decode("utf-8"), raw))
+    so it is not decoded only to be encoded again). The parts are joined
+    as bytes: a page of messages is copied once."""
+    return encoded_json_response(b"".join((
+        encode_json(data)[:-1], b"," if data else b"", encode_json(name),
+        b":", raw.encode("utf-8"), b"}")))
 
 
 def no_content() -> Response:

@@ -14,7 +14,8 @@ from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
                                        require_participant, require_sender)
 from messaging_app.request import Request
-from messaging_app.response import (Response, json_response,
+from messaging_app.response import (Response, encode_json,
+                                    encoded_json_response, json_response,
                                     json_response_with, no_content,
                                     raw_json_response)
 from messaging_app.services import Services
@@ -23,6 +24,8 @@ from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
 from messaging_app.validation import Fields
 
 MAX_MESSAGE_LENGTH = 10_000
+# The body of every successful health check, encoded once.
+HEALTHY = encode_json({"status": "ok", "database": "ok"})
 ORDERINGS = {"sent_at": False, "-sent_at": True}
 
 
@@ -47,7 +50,7 @@ def health(services: Services, request: Request) -> Response:
     """GET /api/health/: the server is up and its database answers."""
     if not services.storage.ping():
         raise ServiceUnavailable("The database is unavailable.")
-    return json_response({"status": "ok", "database": "ok"})
+    return encoded_json_response(HEALTHY)
 
 
 def schema(services: Services, request: Request) -> Response:
