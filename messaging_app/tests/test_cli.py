@@ -14,7 +14,8 @@ from typing import Dict, Optional
 import pytest
 
 from messaging_app.client import ApiClient
-from messaging_app.tests.helpers import TEST_PASSWORD_COST, WAIT
+from messaging_app.tests.helpers import (TEST_PASSWORD_COST, WAIT,
+                                         live_server, register)
 from tools.scripts import ROOT
 
 FAST = {"MESSAGING_PASSWORD_COST": str(TEST_PASSWORD_COST)}
@@ -131,6 +132,21 @@ def test_migrate_reports_the_schema_version(tmp_path: Path) -> None:
     done = command("migrate", "--db", str(db))
     assert (done.returncode, done.stdout) == (
         0, "The database {} is at schema version 1.\n".format(db))
+
+
+def test_deleteuser_stops_a_running_servers_tokens_at_once(
+        tmp_path: Path) -> None:
+    """The server remembers accounts, yet the first request after
+    ``deleteuser`` (another process) is refused."""
+    with live_server(tmp_path) as server:
+        person = register(server.base_url)
+        assert person.client.get("/api/users/me/").status == 200
+        done = command("deleteuser", person.user["username"], "--db",
+                       str(server.app.services.settings.db_path))
+        assert done.returncode == 0, done.stderr
+        reply = person.client.get("/api/users/me/")
+        assert (reply.status, reply.body) == (
+            401, {"detail": "User not found."})
 
 
 def test_createuser_and_deleteuser(tmp_path: Path) -> None:

@@ -184,6 +184,36 @@ def test_a_membership_is_asked_once_and_a_refusal_every_time(
         storage.close()
 
 
+def test_an_account_is_remembered_until_the_database_changes(
+        tmp_path: Path) -> None:
+    """A second read of an account asks only PRAGMA data_version; a change
+    committed by another connection (as ``deleteuser`` in another process
+    does) or by this storage is seen by the very next read."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    other = Storage(storage.path).open()
+    try:
+        _, user_id = a_conversation(storage)
+        statements: List[str] = []
+        with storage.connection() as connection:
+            connection.set_trace_callback(statements.append)
+        assert storage.user_by_id(user_id)["role"] == "guest"
+        assert len(statements) == 2
+        storage.user_by_id(user_id)["role"] = "changed by a caller"
+        assert storage.user_by_id(user_id)["role"] == "guest"
+        assert statements[2:] == ["PRAGMA data_version"] * 2
+        with other.transaction(write=True) as connection:
+            connection.execute("UPDATE users SET role = 'admin' "
+                               "WHERE user_id = ?", (user_id,))
+        assert storage.user_by_id(user_id)["role"] == "admin"
+        storage.set_password_hash(user_id, "new hash")
+        assert storage.user_by_id(user_id)["password_hash"] == "new hash"
+        assert other.delete_user("first")
+        assert storage.user_by_id(user_id) is None
+    finally:
+        other.close()
+        storage.close()
+
+
 def start_in_line(target: Callable[[int], None], count: int,
                   waiting: Callable[[], int]) -> List[threading.Thread]:
     """Start ``count`` threads running ``target(number)``, each once the one
