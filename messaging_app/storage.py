@@ -248,7 +248,10 @@ class Turns:
 class SharedConnection:
     """One SQLite connection that threads borrow in turn (see Turns), a
     ``with`` block each: ``with shared as connection:``. It is opened on
-    first use; what a block leaves uncommitted is rolled back.
+    first use; what the outermost block leaves uncommitted is rolled back.
+    The thread that holds the turn may enter again: an authenticated read
+    holds it for its whole request (see Application.dispatch), and the
+    queries it makes enter within.
 
     A class rather than a generator-based context manager, which cost
     1.7 us more per use.
@@ -259,9 +262,15 @@ class SharedConnection:
         self._connect = connect
         self._connection: Optional[sqlite3.Connection] = None
         self._turn = Turns()
+        self._holder: Optional[int] = None
+        self._depth = 0
 
     def __enter__(self) -> sqlite3.Connection:
-        """Take the turn and lend the connection."""
+        """Take the turn, unless this thread holds it already, and lend
+        the connection."""
+        if self._holder == threading.get_ident():
+            self._depth += 1
+            return self._connection
         self._turn.__enter__()
         try:
             if self._connection is None:
@@ -269,10 +278,16 @@ class SharedConnection:
         except BaseException:
             self._turn.__exit__()
             raise
+        self._holder, self._depth = threading.get_ident(), 1
         return self._connection
 
     def __exit__(self, *exc_info: object) -> None:
-        """Roll back what the block left open and pass the turn on."""
+        """Leave a block; after the outermost, roll back what was left open
+        and pass the turn on."""
+        self._depth -= 1
+        if self._depth:
+            return
+        self._holder = None
         try:
             if self._connection.in_transaction:
                 self._connection.rollback()
@@ -330,7 +345,7 @@ class Storage:
         return connection
 
     def connection(self) -> SharedConnection:
-        """Borrow the connection for a ``with`` block (not nested):
+        """Borrow the connection for a ``with`` block:
         ``with storage.connection() as connection:``.
 
         One thread at a time works in the database. Each sqlite3 call

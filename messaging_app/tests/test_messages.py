@@ -10,6 +10,7 @@ import pytest
 
 from messaging_app.client import ApiClient
 from messaging_app.server import ApiServer
+from messaging_app.storage import Turns
 from messaging_app.tests.helpers import (Person, conversation_between,
                                          register, rows)
 
@@ -328,3 +329,22 @@ def test_messages_need_a_token(anonymous: ApiClient, chat: Chat) -> None:
                   anonymous.post("/api/messages/", {})):
         assert reply.status == 401
         assert reply.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_a_page_read_takes_the_database_turn_once(
+        chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check of the caller's account and the page query share one
+    turn (see Application.dispatch)."""
+    alice, _, path = chat
+    send(alice, path, "Hello")
+    taken = []
+    take = Turns.__enter__
+
+    def counted(turns: Turns) -> None:
+        """Take the turn and count it."""
+        taken.append(turns)
+        take(turns)
+
+    monkeypatch.setattr(Turns, "__enter__", counted)
+    assert bodies(alice.client.get(path).body) == ["Hello"]
+    assert len(taken) == 1

@@ -246,6 +246,31 @@ def test_threads_get_their_turn_in_the_order_they_asked() -> None:
     assert order == [0, 1, 2, 3, 4]
 
 
+def test_the_thread_holding_the_connection_may_enter_again(
+        tmp_path: Path) -> None:
+    """A nested block gets the same connection at once; the turn passes on
+    only when the outermost block ends."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    shared, got = storage.connection(), []
+
+    def borrow(_: int) -> None:
+        """Borrow the connection from another thread."""
+        with shared as connection:
+            got.append(connection)
+
+    try:
+        with shared as outer:
+            with shared as inner:
+                assert inner is outer
+            threads = start_in_line(borrow, 1,
+                                    lambda: len(shared._turn._waiting))
+            assert got == []
+        threads[0].join()
+        assert got == [outer]
+    finally:
+        storage.close()
+
+
 def post_together(storage: Storage, posts: list) -> list:
     """Queue ``posts`` (conversation, sender, body) behind a held turn,
     then let them go; return each thread's message or error, in order."""
