@@ -7,6 +7,7 @@ import stat
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, List
 
@@ -18,7 +19,8 @@ from messaging_app.passwords import (PasswordChecker, hash_password,
 from messaging_app.settings import (RateLimit, Settings, SettingsError,
                                     load_secret_key, load_settings)
 from messaging_app.storage import (MIGRATIONS, MessageFilter, Storage,
-                                   StorageError, Turns, new_id)
+                                   StorageError, Turns, UtcClock, iso_utc,
+                                   new_id)
 from messaging_app.tests.helpers import live_server, register, wait_until
 
 
@@ -87,6 +89,20 @@ def test_ids_are_uuid7_and_later_ones_sort_later() -> None:
     assert all(before <= value.int >> 80 <= after for value in parsed)
     time.sleep(0.002)
     assert new_id() > max(ids)
+
+
+def test_the_clock_writes_times_as_iso_utc_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock's times read as iso_utc writes them, within a second,
+    into the next one and back (a clock set back)."""
+    clock = UtcClock()
+    before = iso_utc(datetime.now(timezone.utc))
+    assert before <= clock.now() <= iso_utc(datetime.now(timezone.utc))
+    for moment in [1_700_000_000.25, 1_700_000_000.75, 1_700_000_001.0,
+                   1_699_999_999.5]:
+        monkeypatch.setattr(storage_module.time, "time", lambda: moment)
+        assert clock.now() == iso_utc(
+            datetime.fromtimestamp(moment, timezone.utc))
 
 
 def wal_pages(path: Path) -> List[int]:
