@@ -688,29 +688,42 @@ class Storage:
             pass
 
     def _write_posts(self, connection: sqlite3.Connection) -> None:
-        """Write the queued posts in one transaction; if the database
-        refuses it, write each in a transaction of its own, so that a post
-        to a conversation deleted meanwhile fails alone."""
+        """Write the queued posts in one transaction; if anything fails in
+        it, write each in a transaction of its own, so that a post the
+        database refuses (or cannot encode) fails alone. A post gets its
+        message only once the transaction holding it has committed."""
         posts = []
         while self._posts:
             posts.append(self._posts.popleft())
         try:
-            with begun(connection, write=True):
+            try:
+                with begun(connection, write=True):
+                    stored = [self._insert(connection, post)
+                              for post in posts]
+            except Exception:
                 for post in posts:
-                    self._insert(connection, post)
-        except sqlite3.Error:
-            for post in posts:
-                try:
-                    with begun(connection, write=True):
-                        self._insert(connection, post)
-                except sqlite3.Error as error:
-                    post.message, post.error = None, error
+                    self._write_alone(connection, post)
+            else:
+                for post, message in zip(posts, stored):
+                    post.message = message
         finally:
             for post in posts:
                 post.done = True
 
-    def _insert(self, connection: sqlite3.Connection, post: Post) -> None:
-        """Insert one post and keep the stored message on it."""
+    def _write_alone(self, connection: sqlite3.Connection,
+                     post: Post) -> None:
+        """Write one post in a transaction of its own; keep its message,
+        or the error that stopped it."""
+        try:
+            with begun(connection, write=True):
+                message = self._insert(connection, post)
+        except Exception as error:
+            post.error = error
+        else:
+            post.message = message
+
+    def _insert(self, connection: sqlite3.Connection, post: Post) -> dict:
+        """Insert one post and return the message as stored."""
         message_id = new_id()
         # The time is taken in turn, so ``sent_at`` grows with ``seq``.
         connection.execute(
@@ -718,7 +731,7 @@ class Storage:
             "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
             (message_id, post.conversation_id, post.sender_id, post.body,
              utc_now()))
-        post.message = self._message(connection, message_id)
+        return self._message(connection, message_id)
 
     def message(self, conversation_id: str,
                 message_id: str) -> Optional[dict]:

@@ -14,6 +14,8 @@ from messaging_app.storage import iso_utc
 
 USERNAME = re.compile(r"[\w.@+-]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
+               "cannot encode.")
 
 
 def canonical_uuid(text: object) -> Optional[str]:
@@ -24,6 +26,16 @@ def canonical_uuid(text: object) -> Optional[str]:
         return str(uuid.UUID(text))
     except ValueError:
         return None
+
+
+def encodable(text: str) -> bool:
+    """Tell whether UTF-8 can encode ``text``: JSON's ``\\ud83d`` escape
+    decodes to a lone surrogate, which no database or response can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_time(text: str) -> Optional[str]:
@@ -68,6 +80,9 @@ class Fields:
         if not isinstance(value, str):
             self.error(name, "Not a valid string.")
             return None
+        if not encodable(value):
+            self.error(name, UNENCODABLE)
+            return None
         value = value.strip()
         if len(value) < min_length:
             self.error(name, "This field may not be blank." if min_length == 1
@@ -86,7 +101,9 @@ class Fields:
             self.error(name, "This field is required." if value in (None, "")
                        else "Not a valid string.")
             return None
-        if len(value) < min_length:
+        if not encodable(value):
+            self.error(name, UNENCODABLE)
+        elif len(value) < min_length:
             self.error(name, "Ensure this field has at least {} characters."
                        .format(min_length))
         elif len(value) > 1024:

@@ -296,7 +296,7 @@ def post_together(storage: Storage, posts: list) -> list:
         """Add one message and keep what came of it."""
         try:
             results[number] = storage.add_message(*posts[number])
-        except sqlite3.Error as error:
+        except Exception as error:
             results[number] = error
 
     with storage.connection():
@@ -469,3 +469,25 @@ def test_a_login_raises_an_old_hash_to_the_current_cost(
             "password": person.password}).status == 200
         assert storage.user_by_id(person.user_id)["password_hash"].split(
             "$")[1] == "2000"
+
+
+def test_a_post_that_cannot_be_encoded_fails_alone(tmp_path: Path) -> None:
+    """A body that UTF-8 cannot encode, queued between two others, fails
+    with its own error; the others are stored and returned as stored."""
+    storage = Storage(tmp_path / "chat.sqlite3").open()
+    try:
+        conversation_id, sender_id = a_conversation(storage)
+        results = post_together(storage, [
+            (conversation_id, sender_id, "first"),
+            (conversation_id, sender_id, "half \ud83d"),
+            (conversation_id, sender_id, "third")])
+        assert isinstance(results[1], UnicodeEncodeError)
+        with storage.connection() as connection:
+            stored = {row[0]: row[1] for row in connection.execute(
+                "SELECT message_id, message_body FROM messages")}
+        assert stored == {json.loads(results[0]["json"])["message_id"]:
+                          "first",
+                          json.loads(results[2]["json"])["message_id"]:
+                          "third"}
+    finally:
+        storage.close()
