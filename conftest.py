@@ -6,7 +6,9 @@ name, and ``pythonpath = ["."]`` makes ``tools`` and ``bench`` importable.
 Scripts whose names start with a digit are imported by path with
 ``tools.scripts.load_script``. The SQLite folders' shared fixtures (a
 sample ``users.db`` in a temporary folder) come from
-``tools.sqlite_testing``; other folders keep theirs in ``tests/conftest.py``.
+``tools.sqlite_testing``, and a throwaway MariaDB server for the session
+from ``tools.mariadb_testing``; other folders keep theirs in
+``tests/conftest.py``.
 """
 
-pytest_plugins = ["tools.sqlite_testing"]
+pytest_plugins = ["tools.sqlite_testing", "tools.mariadb_testing"]

@@ -7,7 +7,7 @@ token failed.
 from typing import Mapping
 
 from messaging_app.errors import Unauthorized
-from messaging_app.storage import Storage
+from messaging_app.storage import Storage, User
 from messaging_app.tokens import ACCESS, InvalidToken, TokenService
 
 INVALID = "Given token not valid for any token type"
@@ -27,13 +27,13 @@ def bearer_token(headers: Mapping[str, str]) -> str:
 
 
 def authenticate(headers: Mapping[str, str], tokens: TokenService,
-                 storage: Storage) -> dict:
+                 storage: Storage) -> User:
     """Return the user whose valid access token the request carries."""
     try:
         user_id = tokens.verify(bearer_token(headers), ACCESS)
     except InvalidToken:
         raise Unauthorized(INVALID, token_sent=True) from None
-    user = storage.user_by_id(user_id)
+    user = storage.users.by_id(user_id)
     if user is None:
         raise Unauthorized("User not found.", token_sent=True)
     return user

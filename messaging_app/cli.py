@@ -56,6 +56,9 @@ def parse_arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     commands.add_parser("migrate", help="create or upgrade the database")
     for command in commands.choices.values():
         command.add_argument("--db", help="SQLite file (MESSAGING_DB)")
+        command.add_argument(
+            "--database-url", help="mysql://user:password@host:port/name "
+            "for MariaDB/MySQL (MESSAGING_DATABASE_URL); SQLite otherwise")
     return parser.parse_args(argv)
 
 
@@ -102,7 +105,7 @@ def create_user(services: Services, args: argparse.Namespace) -> int:
 
 def delete_user(services: Services, args: argparse.Namespace) -> int:
     """Delete an account with its memberships and messages."""
-    if not services.storage.delete_user(args.username):
+    if not services.storage.users.delete(args.username):
         raise CommandError("No user is called {}.".format(args.username))
     print("Deleted {}.".format(args.username))
     return 0
@@ -111,7 +114,8 @@ def delete_user(services: Services, args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen command."""
     settings = load_settings(db=args.db, host=getattr(args, "host", None),
-                             port=getattr(args, "port", None))
+                             port=getattr(args, "port", None),
+                             database_url=args.database_url)
     if args.command == "serve":
         return serve(settings)
     if args.command == "demo":
@@ -122,8 +126,9 @@ def run(args: argparse.Namespace) -> int:
             return create_user(services, args)
         if args.command == "deleteuser":
             return delete_user(services, args)
-        print("The database {} is at schema version {}.".format(
-            settings.db_path, services.storage.schema_version()))
+        print(f"{services.storage.description[0].upper()}"
+              f"{services.storage.description[1:]} is at schema version "
+              f"{services.storage.schema_version()}.")
         return 0
     finally:
         services.storage.close()

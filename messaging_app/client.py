@@ -1,15 +1,18 @@
-"""A small JSON client over ``urllib``, for the demo and the tests.
+"""JSON clients of the API: over HTTP with ``urllib``, or any transport.
 
-It is how a script talks to the API without a third-party package: each
-call sends one request and returns the status, headers and decoded body,
-also for error statuses (which ``urllib`` raises as exceptions).
+``Client`` builds the request (a JSON body, the Bearer token) and reads
+the answer the same way whatever carries it; ``ApiClient`` carries it
+over real HTTP, which is how the demo, the benchmark and the live-server
+tests talk to a server without a third-party package. Each call returns
+the status, the headers and the body, also for error statuses (which
+``urllib`` raises as exceptions).
 """
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
-from typing import Any, Dict, Optional
+from typing import Any
 
 
 @dataclass
@@ -26,35 +29,34 @@ class Reply:
         return json.loads(self.raw) if self.raw else None
 
 
-class ApiClient:
-    """Sends JSON requests to one API, optionally with a Bearer token."""
+@dataclass
+class Client:
+    """Sends JSON requests, optionally with a Bearer token; subclasses
+    say how a request travels (``send``) and where links point."""
 
-    def __init__(self, base_url: str, token: Optional[str] = None,
-                 timeout: float = 30) -> None:
-        """Talk to ``base_url`` (``http://host:port``)."""
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
+    base_url: str
+    token: str | None = None
+
+    def with_token(self, token: str | None) -> "Client":
+        """Return the same client with another token."""
+        return replace(self, token=token)
 
     def request(self, method: str, path: str, data: Any = None,
-                headers: Optional[Dict[str, str]] = None,
-                raw: Optional[bytes] = None) -> Reply:
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None) -> Reply:
         """Send one request; ``data`` is sent as JSON, ``raw`` as is."""
         sent = dict(headers or {})
         if self.token and "Authorization" not in sent:
-            sent["Authorization"] = "Bearer " + self.token
+            sent["Authorization"] = f"Bearer {self.token}"
         if data is not None:
             raw = json.dumps(data).encode("utf-8")
             sent.setdefault("Content-Type", "application/json")
-        outgoing = urllib.request.Request(
-            self.base_url + path, data=raw, headers=sent, method=method)
-        try:
-            with urllib.request.urlopen(outgoing,
-                                        timeout=self.timeout) as answer:
-                return Reply(answer.status, answer.headers, answer.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Reply(error.code, error.headers, error.read())
+        return self.send(method, path, sent, raw)
+
+    def send(self, method: str, path: str, headers: dict[str, str],
+             body: bytes | None) -> Reply:
+        """Carry one request to the API and return its answer."""
+        raise NotImplementedError
 
     def get(self, path: str, **options: Any) -> Reply:
         """Send a GET request."""
@@ -71,3 +73,27 @@ class ApiClient:
     def delete(self, path: str, **options: Any) -> Reply:
         """Send a DELETE request."""
         return self.request("DELETE", path, **options)
+
+
+@dataclass
+class ApiClient(Client):
+    """A client over real HTTP to ``base_url`` (``http://host:port``)."""
+
+    timeout: float = 30
+
+    def __post_init__(self) -> None:
+        """Keep the base URL without its trailing slash."""
+        self.base_url = self.base_url.rstrip("/")
+
+    def send(self, method: str, path: str, headers: dict[str, str],
+             body: bytes | None) -> Reply:
+        """Send the request with urllib and read the whole answer."""
+        outgoing = urllib.request.Request(
+            self.base_url + path, data=body, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(outgoing,
+                                        timeout=self.timeout) as answer:
+                return Reply(answer.status, answer.headers, answer.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Reply(error.code, error.headers, error.read())

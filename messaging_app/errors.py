@@ -150,11 +150,18 @@ class TooManyRequests(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The server cannot answer now: the database is busy, for example."""
+    """The server cannot answer now: the database is busy, unreachable,
+    read-only or full; the sentence says which."""
 
     status = 503
     detail = "The service is unavailable; try again shortly."
 
+    def __init__(self, detail: Optional[str] = None,
+                 retry: bool = True) -> None:
+        """Suggest a retry after a second only when one may succeed."""
+        super().__init__(detail)
+        self.retry = retry
+
     def headers(self) -> Headers:
-        """Suggest a retry after one second."""
-        return [("Retry-After", "1")]
+        """Suggest a retry after one second, when retrying may help."""
+        return [("Retry-After", "1")] if self.retry else []

@@ -4,16 +4,16 @@ role gate. The last two are off unless their settings are given.
 import math
 import re
 import threading
-import time
-from collections import deque
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Deque, Dict, Optional, Tuple
+from typing import Optional, Tuple
 from urllib.parse import quote
 
 from messaging_app.errors import Forbidden, TooManyRequests
+from messaging_app.clock import utc_now
 from messaging_app.settings import RateLimit
-from messaging_app.storage import utc_now
+from messaging_app.storage.ratelimits import RateLimits
+from messaging_app.storage.records import User
 
 # Characters of a path that are written to the log as they are; anything
 # else (spaces, newlines) is percent-encoded so one request is one line.
@@ -69,46 +69,12 @@ class RequestLog:
             self._file.close()
 
 
-class RateLimiter:
-    """A sliding window: at most ``limit`` hits per window per client."""
-
-    # How often forgotten clients are swept out of memory.
-    SWEEP_EVERY = 1024
-
-    def __init__(self, rate: RateLimit,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        """Allow ``rate.limit`` hits per ``rate.window_seconds``."""
-        self._rate = rate
-        self._clock = clock
-        self._hits: Dict[str, Deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
-
-    def hit(self, client: str) -> None:
-        """Count one hit by ``client``; 429 when over the limit."""
-        now = self._clock()
-        with self._lock:
-            self._calls += 1
-            if self._calls % self.SWEEP_EVERY == 0:
-                self._sweep(now)
-            hits = self._hits.setdefault(client, deque())
-            self._forget_old(hits, now)
-            if len(hits) >= self._rate.limit:
-                wait = hits[0] + self._rate.window_seconds - now
-                raise TooManyRequests(max(1, math.ceil(wait)))
-            hits.append(now)
-
-    def _forget_old(self, hits: Deque[float], now: float) -> None:
-        """Drop the hits that have left the window."""
-        while hits and hits[0] <= now - self._rate.window_seconds:
-            hits.popleft()
-
-    def _sweep(self, now: float) -> None:
-        """Forget clients whose hits have all left the window."""
-        for client in list(self._hits):
-            self._forget_old(self._hits[client], now)
-            if not self._hits[client]:
-                del self._hits[client]
+def check_rate(limits: RateLimits, key: str, rate: RateLimit) -> None:
+    """Count one hit of ``key`` against ``rate`` in the database (so every
+    process shares the count); 429 with Retry-After past it."""
+    wait = limits.hit(key, rate.limit, rate.window_seconds)
+    if wait is not None:
+        raise TooManyRequests(max(1, math.ceil(wait)))
 
 
 def check_open_hours(hours: Optional[Tuple[int, int]],
@@ -128,7 +94,7 @@ def check_open_hours(hours: Optional[Tuple[int, int]],
                         .format(start, end))
 
 
-def check_role(allowed: Tuple[str, ...], user: dict) -> None:
+def check_role(allowed: Tuple[str, ...], user: User) -> None:
     """Refuse with 403 a user whose role is not among ``allowed``."""
-    if allowed and user["role"] not in allowed:
+    if allowed and user.role not in allowed:
         raise Forbidden("Your role may not use this API.")

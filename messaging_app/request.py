@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Mapping, Optional
 
 from messaging_app.errors import (BadRequest, LengthRequired,
                                   PayloadTooLarge, UnsupportedMediaType)
+from messaging_app.storage.records import User
 
 BodyReader = Callable[[int], bytes]
 
@@ -28,8 +29,16 @@ class Request:
     read_body: BodyReader = field(repr=False, default=lambda size: b"")
     max_body_bytes: int = 1 << 20
     request_id: str = ""
-    user: Optional[dict] = None
+    user: Optional[User] = None
     body_consumed: bool = False
+
+    @property
+    def caller(self) -> User:
+        """Return the authenticated user (routes that need a token only).
+        """
+        if self.user is None:
+            raise RuntimeError("The request was not authenticated.")
+        return self.user
 
     def query_params(self) -> Dict[str, str]:
         """Return each query parameter's last value."""

@@ -35,6 +35,7 @@ class Settings:
     """Everything the server needs to know, fixed at start."""
 
     db_path: Path = DEFAULT_DB
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = ""
@@ -50,13 +51,22 @@ class Settings:
     allowed_roles: Tuple[str, ...] = ()
 
     @property
+    def database(self) -> str:
+        """Return the database URL: the setting, or the SQLite file's."""
+        return self.database_url or f"sqlite:///{self.db_path}"
+
+    @property
     def request_log(self) -> Path:
         """Return the request log's path: the setting, or beside the DB."""
         return self.log_file or self.db_path.parent / "requests.log"
 
     @property
     def secret_key_file(self) -> Path:
-        """Return where a generated secret key is kept for this database."""
+        """Return where a generated secret key is kept: beside the SQLite
+        file, or in its folder under the name of the MySQL database."""
+        if self.database_url:
+            name = self.database_url.rsplit("/", 1)[-1].split("?")[0]
+            return self.db_path.with_name(f"{name}.secret-key")
         return self.db_path.with_name(self.db_path.name + ".secret-key")
 
 
@@ -119,12 +129,15 @@ def parse_roles(text: str) -> Tuple[str, ...]:
 
 def load_settings(env: Mapping[str, str] = os.environ,
                   db: Optional[str] = None, host: Optional[str] = None,
-                  port: Optional[int] = None) -> Settings:
+                  port: Optional[int] = None,
+                  database_url: Optional[str] = None) -> Settings:
     """Build the settings from the environment, flags taking precedence."""
     db_path = Path(db or env.get("MESSAGING_DB") or DEFAULT_DB)
     log_file = env.get("MESSAGING_LOG_FILE", "").strip()
     settings = Settings(
         db_path=db_path.resolve(),
+        database_url=database_url if database_url is not None
+        else env.get("MESSAGING_DATABASE_URL", "").strip(),
         host=host or "127.0.0.1",
         port=8000 if port is None else port,
         secret_key=env.get("MESSAGING_SECRET_KEY", ""),

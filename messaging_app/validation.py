@@ -5,27 +5,17 @@ Every problem is collected before anything is written, so a client learns
 about all its mistakes at once and a refused request changes nothing.
 """
 import re
-import uuid
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
+from messaging_app.clock import iso_utc
 from messaging_app.errors import ValidationError
-from messaging_app.storage import iso_utc
+from messaging_app.ids import canonical_uuid
 
 USERNAME = re.compile(r"[\w.@+-]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
                "cannot encode.")
-
-
-def canonical_uuid(text: object) -> Optional[str]:
-    """Return ``text`` as a lower-case hyphenated UUID, or None."""
-    if not isinstance(text, str) or len(text) != 36:
-        return None
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
 
 
 def encodable(text: str) -> bool:

@@ -221,10 +221,14 @@ class Server:
                   check: bool = True) -> subprocess.CompletedProcess:
         """Run ``sql`` as root through the socket with the CLI client."""
         client = find_program("mariadb", "mysql")
+        # The client would take MYSQL_HOST (set while tests use another
+        # server) over the socket: run it without the MYSQL_* variables.
+        env = {name: value for name, value in os.environ.items()
+               if not name.startswith("MYSQL")}
         done = subprocess.run(
             [client, "--no-defaults", "--socket=" + str(self.socket),
              "--user=root", "--batch", "--execute=" + sql],
-            capture_output=True, text=True)
+            capture_output=True, text=True, env=env)
         if check and done.returncode != 0:
             raise SetupError("MariaDB refused the set-up SQL: "
                              + done.stderr.strip())

@@ -14,8 +14,9 @@ from typing import Dict, Optional
 import pytest
 
 from messaging_app.client import ApiClient
-from messaging_app.tests.helpers import (TEST_PASSWORD_COST, WAIT,
-                                         live_server, register)
+from messaging_app.storage.schema import MIGRATIONS
+from messaging_app.testing import TEST_PASSWORD_COST, live_server, register
+from messaging_app.tests.helpers import WAIT
 from tools.scripts import ROOT
 
 FAST = {"MESSAGING_PASSWORD_COST": str(TEST_PASSWORD_COST)}
@@ -131,7 +132,8 @@ def test_migrate_reports_the_schema_version(tmp_path: Path) -> None:
     db = tmp_path / "chat.sqlite3"
     done = command("migrate", "--db", str(db))
     assert (done.returncode, done.stdout) == (
-        0, "The database {} is at schema version 1.\n".format(db))
+        0, f"The SQLite database {db} is at schema version "
+        f"{len(MIGRATIONS)}.\n")
 
 
 def test_deleteuser_stops_a_running_servers_tokens_at_once(
@@ -139,7 +141,7 @@ def test_deleteuser_stops_a_running_servers_tokens_at_once(
     """The server remembers accounts, yet the first request after
     ``deleteuser`` (another process) is refused."""
     with live_server(tmp_path) as server:
-        person = register(server.base_url)
+        person = register(ApiClient(server.base_url))
         assert person.client.get("/api/users/me/").status == 200
         done = command("deleteuser", person.user["username"], "--db",
                        str(server.app.services.settings.db_path))

@@ -5,8 +5,8 @@ from typing import Callable
 
 import pytest
 
-from messaging_app.client import ApiClient
-from messaging_app.tests.helpers import Person
+from messaging_app.client import Client
+from messaging_app.testing import Person
 
 
 def summary(person: Person) -> dict:
@@ -142,7 +142,7 @@ def test_an_unknown_or_malformed_conversation_is_404(
     assert set(reply.body) == {"detail"}
 
 
-def test_conversations_need_a_token(anonymous: ApiClient) -> None:
+def test_conversations_need_a_token(anonymous: Client) -> None:
     """Listing and opening without a token are 401."""
     assert anonymous.get("/api/conversations/").status == 401
     reply = anonymous.post("/api/conversations/", {"participants": []})

@@ -18,8 +18,8 @@ from typing import Dict, Iterator, Sequence
 
 import pytest
 
-from messaging_app.tests.helpers import conversation_between, register
-from messaging_app.tests.live_server import LiveServer
+from messaging_app.client import ApiClient
+from messaging_app.testing import LiveServer, conversation_between, register
 
 EXAMPLES = 15
 SEED = 20240101
@@ -51,7 +51,8 @@ def seed_objects(server: LiveServer) -> Dict[str, str]:
 
     The access token of the first user is returned as ``token``.
     """
-    owner, friend = register(server.url), register(server.url)
+    client = ApiClient(server.url)
+    owner, friend = register(client), register(client)
     messages = conversation_between(owner, friend)
     reply = owner.client.post(messages, {"message_body": "The first one."})
     assert reply.status == 201, reply.body

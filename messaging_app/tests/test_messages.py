@@ -8,11 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from messaging_app.client import ApiClient
-from messaging_app.server import ApiServer
-from messaging_app.storage import Turns
-from messaging_app.tests.helpers import (Person, conversation_between,
-                                         register, rows)
+from messaging_app.client import Client
+from messaging_app.testing import (InProcessApi, Person,
+                                   conversation_between, register)
 
 Chat = Tuple[Person, Person, str]
 INJECTION = "'); DROP TABLE messages; --"
@@ -37,11 +35,11 @@ def bodies(page: dict) -> List[str]:
     return [message["message_body"] for message in page["results"]]
 
 
-def stored_count(server: ApiServer, path: str) -> int:
+def stored_count(api: InProcessApi, path: str) -> int:
     """Count the messages stored for the conversation of ``path``."""
     conversation_id = path.split("/")[3]
-    return rows(server, "SELECT COUNT(*) FROM messages WHERE "
-                "conversation_id = ?", conversation_id)[0][0]
+    return api.rows("SELECT COUNT(*) FROM messages WHERE "
+                    "conversation_id = ?", conversation_id)[0][0]
 
 
 def test_a_message_is_sent_by_the_caller(chat: Chat) -> None:
@@ -156,7 +154,7 @@ def test_the_messages_endpoint_lists_all_the_callers_conversations(
 
 def test_posting_to_the_messages_endpoint(chat: Chat,
                                           make_person: Callable[[], Person],
-                                          server: ApiServer) -> None:
+                                          api: InProcessApi) -> None:
     """201 for a participant; 403 for an outsider; 400 for an unknown
     conversation, with nothing stored."""
     alice, _, path = chat
@@ -176,12 +174,12 @@ def test_posting_to_the_messages_endpoint(chat: Chat,
         "Conversation {} does not exist.".format(unknown)]}
     reply = alice.client.post("/api/messages/", {"message_body": "x"})
     assert reply.body == {"conversation": ["This field is required."]}
-    assert stored_count(server, path) == 1
+    assert stored_count(api, path) == 1
 
 
 def test_an_outsider_can_neither_read_nor_post_nor_edit(
         chat: Chat, make_person: Callable[[], Person],
-        server: ApiServer) -> None:
+        api: InProcessApi) -> None:
     """Every message endpoint of a private conversation is 403 for a
     logged-in non-participant, and nothing changes."""
     alice, _, path = chat
@@ -196,7 +194,7 @@ def test_an_outsider_can_neither_read_nor_post_nor_edit(
         assert reply.body == {
             "detail": "You are not a participant of this conversation."}
     assert alice.client.get(item).body == message
-    assert stored_count(server, path) == 1
+    assert stored_count(api, path) == 1
 
 
 def test_only_the_sender_edits_and_edited_at_is_set(chat: Chat) -> None:
@@ -215,7 +213,7 @@ def test_only_the_sender_edits_and_edited_at_is_set(chat: Chat) -> None:
 
 
 def test_only_the_sender_or_an_admin_deletes(
-        chat: Chat, server: ApiServer) -> None:
+        chat: Chat, api: InProcessApi) -> None:
     """DELETE: 403 for the other participant, 204 for the sender and for
     an admin of another conversation; then 404."""
     alice, bob, path = chat
@@ -225,10 +223,9 @@ def test_only_the_sender_or_an_admin_deletes(
     reply = alice.client.delete(first)
     assert (reply.status, reply.raw) == (204, b"")
     assert alice.client.get(first).status == 404
-    admin = register(server.base_url, "admin")
-    with server.app.services.storage.transaction(write=True) as sql:
-        sql.execute("UPDATE users SET role = 'admin' WHERE user_id = ?",
-                    (admin.user_id,))
+    admin = register(api.client(), "admin")
+    api.execute("UPDATE users SET role = 'admin' WHERE user_id = ?",
+                admin.user_id)
     assert admin.client.get(second).status == 403
     assert admin.client.delete(second).status == 204
     assert alice.client.get(path).body["count"] == 0
@@ -259,13 +256,13 @@ def test_a_message_of_another_conversation_is_404(
 
 
 def test_an_sql_injection_string_is_stored_literally(
-        chat: Chat, server: ApiServer) -> None:
+        chat: Chat, api: InProcessApi) -> None:
     """Placeholders everywhere: the string comes back as sent."""
     alice, bob, path = chat
     assert send(alice, path, INJECTION)["message_body"] == INJECTION
     assert bodies(bob.client.get(path).body) == [INJECTION]
-    assert rows(server, "SELECT COUNT(*) FROM sqlite_master WHERE "
-                "name = 'messages'") == [(1,)]
+    assert api.rows("SELECT COUNT(*) FROM messages WHERE message_body = ?",
+                    INJECTION) == [(1,)]
 
 
 BAD_BODIES = [
@@ -300,7 +297,7 @@ BAD_BODIES = [
 @pytest.mark.parametrize("name, raw, content_type, status, body",
                          BAD_BODIES, ids=[case[0] for case in BAD_BODIES])
 def test_bad_input_is_refused_and_nothing_is_written(
-        chat: Chat, server: ApiServer, name: str, raw: bytes,
+        chat: Chat, api: InProcessApi, name: str, raw: bytes,
         content_type: str, status: int, body: dict) -> None:
     """Each bad body gets its status and a JSON body; no message is
     stored."""
@@ -311,7 +308,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert reply.headers["Content-Type"] == "application/json"
     if body is not None:
         assert reply.body == body
-    assert stored_count(server, path) == 0
+    assert stored_count(api, path) == 0
 
 
 def test_exactly_ten_thousand_characters_are_accepted(chat: Chat) -> None:
@@ -321,7 +318,7 @@ def test_exactly_ten_thousand_characters_are_accepted(chat: Chat) -> None:
     assert send(alice, path, body)["message_body"] == body
 
 
-def test_messages_need_a_token(anonymous: ApiClient, chat: Chat) -> None:
+def test_messages_need_a_token(anonymous: Client, chat: Chat) -> None:
     """No token: 401 on every message endpoint."""
     path = chat[2]
     for reply in (anonymous.get(path), anonymous.get("/api/messages/"),
@@ -329,22 +326,3 @@ def test_messages_need_a_token(anonymous: ApiClient, chat: Chat) -> None:
                   anonymous.post("/api/messages/", {})):
         assert reply.status == 401
         assert reply.headers["WWW-Authenticate"] == 'Bearer realm="api"'
-
-
-def test_a_page_read_takes_the_database_turn_once(
-        chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The check of the caller's account and the page query share one
-    turn (see Application.dispatch)."""
-    alice, _, path = chat
-    send(alice, path, "Hello")
-    taken = []
-    take = Turns.__enter__
-
-    def counted(turns: Turns) -> None:
-        """Take the turn and count it."""
-        taken.append(turns)
-        take(turns)
-
-    monkeypatch.setattr(Turns, "__enter__", counted)
-    assert bodies(alice.client.get(path).body) == ["Hello"]
-    assert len(taken) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from messaging_app.tests.helpers import live_server
+from messaging_app.testing import live_server
 from tools.scripts import ROOT
 
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"

@@ -22,8 +22,7 @@ from typing import Callable, Dict, Iterator, List, Tuple
 import pytest
 
 from messaging_app.client import ApiClient
-from messaging_app.tests.helpers import conversation_between, register
-from messaging_app.tests.live_server import LiveServer
+from messaging_app.testing import LiveServer, conversation_between, register
 
 CLIENTS = 16
 POSTS_EACH = 250
@@ -107,7 +106,7 @@ def test_concurrent_posts_are_stored_once_each_in_one_order(
     Each writer's own messages keep the order it sent them in, and the
     newest-first listing is exactly the reverse of the oldest-first one.
     """
-    people = [register(server.url) for _ in range(CLIENTS)]
+    people = [register(ApiClient(server.url)) for _ in range(CLIENTS)]
     conversations = [conversation_between(*people)
                      for _ in range(CONVERSATIONS)]
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -143,8 +142,8 @@ def test_sigkill_loses_no_acknowledged_message(tmp_path: Path) -> None:
     """Kill the server mid-stream; after a restart every 201 is there."""
     db_path = tmp_path / "crash.sqlite3"
     live = LiveServer(db_path, NO_RATE_LIMIT)
-    writer = register(live.url)
-    conversation = conversation_between(writer, register(live.url))
+    writer = register(ApiClient(live.url))
+    conversation = conversation_between(writer, register(ApiClient(live.url)))
     acknowledged: List[str] = []
     halfway = threading.Event()
     streaming = threading.Thread(target=stream_until_refused, args=(

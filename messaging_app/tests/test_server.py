@@ -6,7 +6,6 @@ import http.client
 import json
 import logging
 import socket
-import sqlite3
 import struct
 import threading
 from pathlib import Path
@@ -20,9 +19,9 @@ from messaging_app.response import Response, json_response
 from messaging_app.router import Route
 from messaging_app.routes import ROUTES
 from messaging_app.server import ApiServer
-from messaging_app.tests.helpers import (WAIT, conversation_between,
-                                         exchange, live_server, register,
-                                         rows, wait_until)
+from messaging_app.testing import (conversation_between, live_server,
+                                   register)
+from messaging_app.tests.helpers import WAIT, exchange, rows, wait_until
 
 
 class CountingSocket:
@@ -71,7 +70,8 @@ def test_each_response_leaves_in_exactly_one_write(tmp_path: Path) -> None:
     write would wait for the client's delayed ACK (about 40 ms)."""
     CountingServer.writes = []
     with live_server(tmp_path, server_class=CountingServer) as server:
-        alice, bob = register(server.base_url), register(server.base_url)
+        client = ApiClient(server.base_url)
+        alice, bob = register(client), register(client)
         path = conversation_between(alice, bob)
         for _ in range(30):
             alice.client.post(path, {"message_body": "x" * 10_000})
@@ -216,22 +216,6 @@ def test_past_the_connection_cap_the_answer_is_503(tmp_path: Path) -> None:
                           b"Connection: close\r\n\r\n")
         assert status_and_body(answer)[0] == 200
         held.pop().close()
-
-
-def test_health_is_503_while_the_database_refuses(tmp_path: Path) -> None:
-    """The health check answers 503 while the database refuses queries,
-    and 200 again once it answers."""
-    with live_server(tmp_path) as server:
-        client = ApiClient(server.base_url)
-        storage = server.app.services.storage
-        with storage.connection() as connection:
-            connection.set_authorizer(lambda *request: sqlite3.SQLITE_DENY)
-        refused = client.get("/api/health/")
-        with storage.connection() as connection:
-            connection.set_authorizer(None)
-        assert (refused.status, refused.body) == (
-            503, {"detail": "The database is unavailable."})
-        assert client.get("/api/health/").status == 200
 
 
 def test_a_client_that_resets_its_connection_leaves_no_traceback(

@@ -1,78 +1,448 @@
 #!/usr/bin/env python3
-"""Storage, settings and passwords: the parts below HTTP, on real SQLite
-files in temporary folders."""
-import json
+"""Storage on both engines (a SQLite file and a throwaway MariaDB
+database): migrations, counts, pages, uniqueness, failures, and the
+SQLite-only properties of the file."""
 import sqlite3
-import stat
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, List
 
 import pytest
 
-from messaging_app import storage as storage_module
-from messaging_app.passwords import (PasswordChecker, hash_password,
-                                     verify_password)
-from messaging_app.settings import (RateLimit, Settings, SettingsError,
-                                    load_secret_key, load_settings)
-from messaging_app.storage import (MIGRATIONS, MessageFilter, Storage,
-                                   StorageError, Turns, UtcClock, iso_utc,
-                                   new_id)
-from messaging_app.tests.helpers import live_server, register, wait_until
+from messaging_app.clock import iso_utc, utc_now
+from messaging_app.ids import new_id
+from messaging_app.storage import (Duplicate, MessageFilter, SchemaTooNew,
+                                   Storage, StorageError, open_storage)
+from messaging_app.storage import messages as messages_module
+from messaging_app.storage.schema import MIGRATIONS
+
+# The schema of databases made before the storage package (version 1),
+# to check that such a file is upgraded.
+VERSION_1 = """
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL, first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL, phone_number TEXT,
+        role TEXT NOT NULL DEFAULT 'guest'
+            CHECK (role IN ('guest', 'host', 'admin')),
+        created_at TEXT NOT NULL);
+    CREATE TABLE conversations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
+        message_count INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE participants (
+        conversation_id TEXT NOT NULL
+            REFERENCES conversations (conversation_id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        PRIMARY KEY (conversation_id, user_id)) WITHOUT ROWID;
+    CREATE INDEX participants_by_user ON participants (user_id);
+    CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL
+            REFERENCES conversations (conversation_id) ON DELETE CASCADE,
+        sender_id TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+        message_body TEXT NOT NULL, sent_at TEXT NOT NULL, edited_at TEXT);
+    CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+    CREATE INDEX messages_by_sender ON messages (sender_id);
+    CREATE TRIGGER message_added AFTER INSERT ON messages BEGIN
+        UPDATE conversations SET message_count = message_count + 1
+        WHERE conversation_id = NEW.conversation_id;
+    END;
+    CREATE TRIGGER message_removed AFTER DELETE ON messages BEGIN
+        UPDATE conversations SET message_count = message_count - 1
+        WHERE conversation_id = OLD.conversation_id;
+    END;
+    PRAGMA user_version = 1;
+"""
 
 
-def test_a_new_database_is_migrated_with_wal_and_foreign_keys(
-        tmp_path: Path) -> None:
-    """The file gets the latest schema version, WAL mode, and every
-    connection has foreign keys on and a busy timeout."""
-    storage = Storage(tmp_path / "new" / "chat.sqlite3").open()
+@pytest.fixture
+def database_url(new_database: Callable[[Path], str],
+                 tmp_path: Path) -> str:
+    """Return the URL of a new database on the engine under test."""
+    return new_database(tmp_path) or f"sqlite:///{tmp_path}/chat.sqlite3"
+
+
+@pytest.fixture
+def storage(database_url: str) -> Iterator[Storage]:
+    """Return an open, migrated storage on a new database."""
+    opened = open_storage(database_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def add_user(storage: Storage, name: str) -> str:
+    """Store a user called ``name``; return the id."""
+    return storage.users.create(
+        username=name, email=f"{name}@example.com", password_hash="-",
+        first_name=name.title(), last_name="Tester").user_id
+
+
+def a_conversation(storage: Storage) -> tuple[str, str, str]:
+    """Store two users and a conversation; return its id and theirs."""
+    first, second = add_user(storage, "first"), add_user(storage, "second")
+    conversation = storage.conversations.create([first, second])
+    return conversation.conversation_id, first, second
+
+
+def counts(storage: Storage, conversation_id: str) -> list[tuple]:
+    """Return the kept counts of a conversation beside the true ones:
+    the conversation's, then each participant's."""
+    engine = storage.engine
+    with engine.transaction() as transaction:
+        return transaction.rows(
+            "SELECT p.user_id, p.message_count, (SELECT COUNT(*) FROM "
+            "messages AS m WHERE m.conversation_id = p.conversation_id AND "
+            "m.sender_id = p.user_id), c.message_count, (SELECT COUNT(*) "
+            "FROM messages AS m WHERE m.conversation_id = ?) "
+            "FROM participants AS p JOIN conversations AS c "
+            "ON c.conversation_id = p.conversation_id "
+            "WHERE p.conversation_id = ? ORDER BY p.user_id",
+            (conversation_id, conversation_id))
+
+
+def assert_counts_true(storage: Storage, conversation_id: str) -> None:
+    """The kept counts equal what counting the rows gives."""
+    for _, kept, true, total_kept, total in counts(storage, conversation_id):
+        assert (kept, total_kept) == (true, total)
+
+
+def bodies(storage: Storage, **selection: str | None) -> list[str]:
+    """Return the bodies of the first 100 matching messages, in order."""
+    _, page = storage.messages.page(MessageFilter(**selection), 100, 0)
+    return [message.message_body for message in page]
+
+
+def test_a_new_database_gets_the_latest_schema(database_url: str) -> None:
+    """Opening migrates; opening again changes nothing."""
+    first = open_storage(database_url)
+    try:
+        assert first.schema_version() == len(MIGRATIONS)
+        user_id = add_user(first, "kept")
+    finally:
+        first.close()
+    again = open_storage(database_url)
+    try:
+        assert again.schema_version() == len(MIGRATIONS)
+        assert again.users.by_id(user_id) is not None
+    finally:
+        again.close()
+
+
+def test_a_database_from_newer_code_is_refused_in_one_sentence(
+        storage: Storage, database_url: str) -> None:
+    """A schema version this code does not know stops the start."""
+    engine = storage.engine
+    with engine.transaction(write=True) as transaction:
+        engine.set_schema_version(transaction, 99)
+    with pytest.raises(SchemaTooNew) as refused:
+        open_storage(database_url)
+    assert str(refused.value).endswith(
+        f"has schema version 99, newer than this code's "
+        f"{len(MIGRATIONS)}.")
+
+
+def test_usernames_and_emails_are_unique_by_their_login_key(
+        storage: Storage) -> None:
+    """Case and Unicode compatibility forms do not make a new name; the
+    clash names its field; logging in with any form finds the user."""
+    user_id = add_user(storage, "Élise")
+    add_user(storage, "Elise")
+    for name in ("élise", "ÉLISE", "ELISE", "Ｅｌｉｓｅ", "ｅｌｉｓｅ"):
+        with pytest.raises(Duplicate) as clash:
+            add_user(storage, name)
+        assert clash.value.field == "username"
+    with pytest.raises(Duplicate) as clash:
+        storage.users.create(username="other", email="ÉLISE@EXAMPLE.COM",
+                             password_hash="-", first_name="O",
+                             last_name="T")
+    assert clash.value.field == "email"
+    found = storage.users.by_login("username", "éLISE")
+    assert found is not None and found.user_id == user_id
+    found = storage.users.by_login("email", "élise@EXAMPLE.com")
+    assert found is not None and found.user_id == user_id
+
+
+def test_counts_follow_posts_deletes_and_deleted_users(
+        storage: Storage) -> None:
+    """The kept counts always equal the rows; pages use them."""
+    conversation_id, first, second = a_conversation(storage)
+    posted = [storage.messages.add(conversation_id, sender, f"m{n}")
+              for n, sender in enumerate([first, second, first, first])]
+    assert_counts_true(storage, conversation_id)
+    assert posted[1] is not None and storage.messages.delete(
+        posted[1].message_id)
+    assert not storage.messages.delete(posted[1].message_id)
+    assert_counts_true(storage, conversation_id)
+    count, _ = storage.messages.page(
+        MessageFilter(conversation_id=conversation_id, sender_id=first),
+        10, 0)
+    assert count == 3
+    third = add_user(storage, "third")
+    other = storage.conversations.create([first, third]).conversation_id
+    storage.messages.add(other, first, "elsewhere")
+    assert storage.users.delete("first")
+    assert_counts_true(storage, conversation_id)
+    assert_counts_true(storage, other)
+    assert storage.messages.page(
+        MessageFilter(conversation_id=conversation_id), 10, 0)[0] == 0
+
+
+def test_only_a_participant_posts_and_nothing_else_is_written(
+        storage: Storage) -> None:
+    """A post from a non-participant, or to no conversation, stores
+    nothing and changes no count; the database refuses rows that point
+    nowhere."""
+    conversation_id, first, _ = a_conversation(storage)
+    outsider = add_user(storage, "outsider")
+    assert storage.messages.add(conversation_id, outsider, "no") is None
+    assert storage.messages.add(new_id(), first, "no") is None
+    assert bodies(storage, conversation_id=conversation_id) == []
+    assert_counts_true(storage, conversation_id)
+    engine = storage.engine
+    with pytest.raises(engine.driver_error):
+        with engine.transaction(write=True) as transaction:
+            transaction.execute(
+                "INSERT INTO messages (message_id, conversation_id, "
+                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
+                (new_id(), new_id(), first, "from nobody", utc_now()))
+
+
+def test_a_post_that_cannot_be_encoded_fails_alone(
+        storage: Storage) -> None:
+    """Text that UTF-8 cannot encode fails (the API refuses it earlier
+    with a 400); posts at the same moment from the other participant are
+    all stored, and the counts stay true."""
+    conversation_id, first, second = a_conversation(storage)
+    errors: list[BaseException] = []
+
+    def post_poison() -> None:
+        """Post ten unencodable bodies, keeping the errors."""
+        for _ in range(10):
+            try:
+                storage.messages.add(conversation_id, first, "half \ud83d")
+            except Exception as error:
+                errors.append(error)
+
+    poisoner = threading.Thread(target=post_poison)
+    poisoner.start()
+    stored = [storage.messages.add(conversation_id, second, f"ok {n}")
+              for n in range(10)]
+    poisoner.join()
+    assert len(errors) == 10
+    # The driver refuses to encode it (each driver with its own error);
+    # it is no storage error such as Busy, which would mean a 503.
+    assert not any(isinstance(error, StorageError) for error in errors)
+    assert bodies(storage, conversation_id=conversation_id) == [
+        f"ok {n}" for n in range(10)]
+    assert all(message is not None for message in stored)
+    assert_counts_true(storage, conversation_id)
+
+
+def test_an_edit_or_delete_of_a_gone_message_finds_nothing(
+        storage: Storage) -> None:
+    """Editing a deleted message returns None; deleting twice False."""
+    conversation_id, first, _ = a_conversation(storage)
+    message = storage.messages.add(conversation_id, first, "soon gone")
+    assert message is not None
+    edited = storage.messages.edit(message.message_id, "changed")
+    assert edited is not None and edited.edited_at is not None
+    assert storage.messages.delete(message.message_id)
+    assert storage.messages.edit(message.message_id, "again") is None
+    assert storage.messages.get(message.message_id) is None
+
+
+def test_pages_merge_many_conversations_in_time_order(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's page across conversations is the time order of all of
+    them, also when they take several statements to merge; filters and
+    both directions apply; counts agree."""
+    monkeypatch.setattr(messages_module, "CONVERSATIONS_PER_STATEMENT", 2)
+    me = add_user(storage, "me")
+    others = [add_user(storage, f"friend{n}") for n in range(5)]
+    conversations = [storage.conversations.create([me, other])
+                     for other in others]
+    expected = []
+    for round_number in range(3):
+        for n, conversation in enumerate(conversations):
+            sender = me if (n + round_number) % 2 else others[n]
+            body = f"r{round_number} c{n}"
+            storage.messages.add(conversation.conversation_id, sender, body)
+            expected.append((body, sender))
+    everything = [body for body, _ in expected]
+    assert bodies(storage, member_id=me) == everything
+    mine = [body for body, sender in expected if sender == me]
+    assert bodies(storage, member_id=me, sender_id=me) == mine
+    count, page = storage.messages.page(MessageFilter(member_id=me), 4, 5,
+                                        newest_first=True)
+    assert count == 15
+    assert [m.message_body for m in page] == everything[::-1][5:9]
+    outsider = add_user(storage, "outsider")
+    assert storage.messages.page(MessageFilter(member_id=outsider), 10,
+                                 0) == (0, [])
+
+
+def test_time_filters_are_exclusive(storage: Storage) -> None:
+    """``sent_after`` and ``sent_before`` leave out their own instant."""
+    conversation_id, first, _ = a_conversation(storage)
+    sent = [storage.messages.add(conversation_id, first, f"m{n}")
+            for n in range(4)]
+    times = [message.sent_at for message in sent if message]
+    count, page = storage.messages.page(MessageFilter(
+        conversation_id=conversation_id, sent_after=times[0],
+        sent_before=times[3]), 10, 0)
+    assert (count, [m.message_body for m in page]) == (2, ["m1", "m2"])
+
+
+def test_concurrent_posts_are_all_stored_in_a_total_order(
+        storage: Storage) -> None:
+    """Eight threads post 25 messages each into one conversation: every
+    message is stored once, each writer's in its own order, and the
+    counts are right."""
+    members = [add_user(storage, f"writer{n}") for n in range(8)]
+    conversation_id = storage.conversations.create(
+        members).conversation_id
+
+    def write(number: int) -> None:
+        """Post 25 numbered messages as one member."""
+        for index in range(25):
+            storage.messages.add(conversation_id, members[number],
+                                 f"{number}:{index}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listed = bodies(storage, conversation_id=conversation_id)
+    listed += [m.message_body for m in storage.messages.page(
+        MessageFilter(conversation_id=conversation_id), 100, 100)[1]]
+    assert sorted(listed) == sorted(f"{n}:{i}" for n in range(8)
+                                    for i in range(25))
+    for number in range(8):
+        own = [int(body.split(":")[1]) for body in listed
+               if body.startswith(f"{number}:")]
+        assert own == list(range(25))
+    assert_counts_true(storage, conversation_id)
+
+
+def test_a_version_1_sqlite_file_is_upgraded(tmp_path: Path) -> None:
+    """A file made before the storage package keeps its users and
+    messages, gets login keys and counts, and loses its triggers."""
+    path = tmp_path / "old.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(VERSION_1)
+    connection.executescript("""
+        INSERT INTO users VALUES ('u1', 'Alice', 'A@X.COM', '-', 'A', 'A',
+            NULL, 'guest', '2024-01-01T00:00:00.000000Z');
+        INSERT INTO users VALUES ('u2', 'bob', 'b@x.com', '-', 'B', 'B',
+            NULL, 'guest', '2024-01-01T00:00:00.000000Z');
+        INSERT INTO conversations (conversation_id, created_at)
+            VALUES ('c1', '2024-01-01T00:00:00.000000Z');
+        INSERT INTO participants VALUES ('c1', 'u1'), ('c1', 'u2');
+        INSERT INTO messages (message_id, conversation_id, sender_id,
+            message_body, sent_at) VALUES
+            ('m1', 'c1', 'u1', 'one', '2024-01-01T00:00:01.000000Z'),
+            ('m2', 'c1', 'u2', 'two', '2024-01-01T00:00:02.000000Z'),
+            ('m3', 'c1', 'u1', 'three', '2024-01-01T00:00:03.000000Z');
+    """)
+    connection.close()
+    storage = open_storage(f"sqlite:///{path}")
     try:
         assert storage.schema_version() == len(MIGRATIONS)
-        with storage.connection() as connection:
-            pragmas = [connection.execute("PRAGMA " + name).fetchone()[0]
-                       for name in ("journal_mode", "foreign_keys",
-                                    "busy_timeout")]
+        assert bodies(storage, conversation_id="c1") == [
+            "one", "two", "three"]
+        assert_counts_true(storage, "c1")
+        assert [row[1] for row in counts(storage, "c1")] == [2, 1]
+        found = storage.users.by_login("email", "a@x.com")
+        assert found is not None and found.username == "Alice"
+        storage.messages.add("c1", "u2", "four")
+        assert_counts_true(storage, "c1")
+        with storage.engine.transaction() as transaction:
+            assert transaction.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'") == []
+    finally:
+        storage.close()
+
+
+def test_names_that_clash_under_the_new_keys_stop_the_upgrade(
+        tmp_path: Path) -> None:
+    """Two version 1 users that differ only in case cannot both keep
+    their names: the upgrade stops with a sentence naming them."""
+    path = tmp_path / "old.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(VERSION_1)
+    connection.executescript("""
+        INSERT INTO users VALUES ('u1', 'Élise', 'e1@x.com', '-', 'E', 'E',
+            NULL, 'guest', '2024-01-01T00:00:00.000000Z');
+        INSERT INTO users VALUES ('u2', 'élise', 'e2@x.com', '-', 'E', 'E',
+            NULL, 'guest', '2024-01-01T00:00:00.000000Z');
+    """)
+    connection.close()
+    with pytest.raises(StorageError) as refused:
+        open_storage(f"sqlite:///{path}")
+    assert "'Élise' and 'élise' differ only in case" in str(refused.value)
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    connection.close()
+
+
+def test_sqlite_files_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+    """Every SQLite connection has WAL, foreign keys and a busy
+    timeout."""
+    storage = open_storage(f"sqlite:///{tmp_path}/new/chat.sqlite3")
+    try:
+        with storage.engine.transaction() as transaction:
+            pragmas = [transaction.value(f"PRAGMA {name}") for name in (
+                "journal_mode", "foreign_keys", "busy_timeout")]
         assert pragmas == ["wal", 1, 5000]
     finally:
         storage.close()
 
 
-def test_reopening_keeps_the_data_and_the_version(tmp_path: Path) -> None:
-    """Migrations run once; a restart finds its users."""
-    path = tmp_path / "chat.sqlite3"
-    with live_server(tmp_path, db_path=path) as server:
-        person = register(server.base_url)
-    with live_server(tmp_path, db_path=path) as server:
-        assert server.app.services.storage.schema_version() == len(
-            MIGRATIONS)
-        assert server.app.services.storage.user_by_id(person.user_id)
+def wal_pages(path: Path) -> list[int]:
+    """Return the page number of every frame in a WAL file, in order (a
+    32-byte header, then frames of a 24-byte header and one page)."""
+    data = path.read_bytes()
+    page_size = int.from_bytes(data[8:12], "big")
+    return [int.from_bytes(data[start:start + 4], "big")
+            for start in range(32, len(data), 24 + page_size)]
 
 
-def test_a_database_from_newer_code_is_refused_in_one_sentence(
+def test_posting_to_a_long_history_writes_at_the_end_of_its_indexes(
         tmp_path: Path) -> None:
-    """A schema version this code does not know stops the start."""
-    path = tmp_path / "future.sqlite3"
-    connection = sqlite3.connect(str(path))
-    connection.execute("PRAGMA user_version = 99")
-    connection.close()
-    with pytest.raises(StorageError) as refused:
-        Storage(path).open()
-    assert str(refused.value).endswith(
-        "has schema version 99, newer than this code's {}.".format(
-            len(MIGRATIONS)))
-
-
-def test_foreign_keys_refuse_a_message_from_nobody(tmp_path: Path) -> None:
-    """The database itself refuses rows that point nowhere."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
+    """Fifty posts, one commit each, to a conversation of 20,000 messages
+    write the same few pages over and over (the ends of the table and its
+    indexes), not a new page per post: time-ordered ids and times put
+    each new row at the end of every index."""
+    path = tmp_path / "chat.sqlite3"
+    storage = open_storage(f"sqlite:///{path}")
     try:
-        with pytest.raises(sqlite3.IntegrityError):
-            storage.add_message("no-conversation", "no-user", "hello")
+        conversation_id, sender, _ = a_conversation(storage)
+        with storage.engine.transaction(write=True) as transaction:
+            transaction.executemany(
+                "INSERT INTO messages (message_id, conversation_id, "
+                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
+                [(new_id(), conversation_id, sender, "old", "2024")
+                 for _ in range(20_000)])
+        checkpoint = sqlite3.connect(path)
+        checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        checkpoint.close()
+        for _ in range(50):
+            storage.messages.add(conversation_id, sender, "new")
+        pages = wal_pages(path.with_name(path.name + "-wal"))
     finally:
         storage.close()
+    assert len(pages) >= 50 * 4
+    assert len(set(pages)) <= 40
 
 
 def test_ids_are_uuid7_and_later_ones_sort_later() -> None:
@@ -87,407 +457,20 @@ def test_ids_are_uuid7_and_later_ones_sort_later() -> None:
         (7, uuid.RFC_4122)}
     assert [str(value) for value in parsed] == ids
     assert all(before <= value.int >> 80 <= after for value in parsed)
-    time.sleep(0.002)
+    threading.Event().wait(0.002)
     assert new_id() > max(ids)
 
 
-def test_the_clock_writes_times_as_iso_utc_does(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The clock's times read as iso_utc writes them, within a second,
-    into the next one and back (a clock set back)."""
-    clock = UtcClock()
-    before = iso_utc(datetime.now(timezone.utc))
-    assert before <= clock.now() <= iso_utc(datetime.now(timezone.utc))
-    for moment in [1_700_000_000.25, 1_700_000_000.75, 1_700_000_001.0,
-                   1_699_999_999.5]:
-        monkeypatch.setattr(storage_module.time, "time", lambda: moment)
-        assert clock.now() == iso_utc(
-            datetime.fromtimestamp(moment, timezone.utc))
+def test_times_are_fixed_width_utc_text() -> None:
+    """Microseconds and a Z always, whatever the offset given."""
+    assert iso_utc(datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)) == \
+        "2024-05-01T12:00:00.000000Z"
+    assert len(utc_now()) == 27 and utc_now().endswith("Z")
 
 
-def wal_pages(path: Path) -> List[int]:
-    """Return the page number of every frame in a WAL file, in order (a
-    32-byte header, then frames of a 24-byte header and one page)."""
-    data = path.read_bytes()
-    page_size = int.from_bytes(data[8:12], "big")
-    return [int.from_bytes(data[start:start + 4], "big")
-            for start in range(32, len(data), 24 + page_size)]
-
-
-def test_posting_to_a_long_history_writes_at_the_end_of_its_indexes(
-        tmp_path: Path) -> None:
-    """Fifty posts, one commit each, to a conversation of 20,000 messages
-    write the same few pages over and over (the ends of the table and its
-    indexes, and the pages their growth adds), not a new page per post:
-    that is what keeps the WAL checkpoint, and its fsync, short. Measured:
-    20 distinct pages in 350 frames; 67 with random (version 4) ids, 93
-    over 100,000 messages."""
-    path = tmp_path / "chat.sqlite3"
-    storage = Storage(path).open()
-    try:
-        conversation_id, sender_id = a_conversation(storage)
-        with storage.transaction(write=True) as connection:
-            connection.executemany(
-                "INSERT INTO messages (message_id, conversation_id, "
-                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
-                ((new_id(), conversation_id, sender_id, "old", "2024")
-                 for _ in range(20_000)))
-        with storage.connection() as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for _ in range(50):
-            storage.add_message(conversation_id, sender_id, "new")
-        pages = wal_pages(path.with_name(path.name + "-wal"))
-    finally:
-        storage.close()
-    assert len(pages) >= 50 * 4
-    assert len(set(pages)) <= 30
-
-
-def a_conversation(storage: Storage) -> tuple:
-    """Store two users and a conversation; return its id and a sender."""
-    first = storage.create_user("first", "first@example.com", "-", "F", "F")
-    second = storage.create_user("second", "second@example.com", "-", "S",
-                                 "S")
-    conversation = storage.create_conversation([first["user_id"],
-                                                second["user_id"]])
-    return conversation["conversation_id"], first["user_id"]
-
-
-def test_the_checkpoint_thread_copies_the_wal_beside_the_requests(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the thread running, SQLite's own checkpoint waits for a WAL of
-    WAL_RESTART_PAGES, yet the posts reach the database file within
-    moments (in WAL mode it grows only by checkpoints); closing stops the
-    thread."""
-    monkeypatch.setattr(storage_module, "CHECKPOINT_SECONDS", 0.01)
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    conversation_id, sender_id = a_conversation(storage)
-    storage.checkpoint_in_background()
-    thread = storage._checkpointer
-    try:
-        with storage.connection() as connection:
-            assert connection.execute(
-                "PRAGMA wal_autocheckpoint").fetchone()[0] == \
-                storage_module.WAL_RESTART_PAGES
-        before = storage.path.stat().st_size
-        for _ in range(300):
-            storage.add_message(conversation_id, sender_id, "x" * 2000)
-        wait_until(lambda: storage.path.stat().st_size >= before + 600_000)
-    finally:
-        storage.close()
-    assert not thread.is_alive()
-
-
-def test_a_membership_is_asked_once_and_a_refusal_every_time(
-        tmp_path: Path) -> None:
-    """A participant's membership is remembered; an outsider, or a
-    conversation that does not exist, is asked about every time."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    try:
-        conversation_id, member = a_conversation(storage)
-        outsider = storage.create_user("third", "third@example.com", "-",
-                                       "T", "T")["user_id"]
-        statements: List[str] = []
-        with storage.connection() as connection:
-            connection.set_trace_callback(statements.append)
-        answers = [storage.membership(*question) for question in [
-            (conversation_id, member), (conversation_id, member),
-            (conversation_id, outsider), (conversation_id, outsider),
-            (new_id(), member)]]
-        assert answers == [True, True, False, False, None]
-        assert len(statements) == 4
-    finally:
-        storage.close()
-
-
-def test_an_account_is_remembered_until_the_database_changes(
-        tmp_path: Path) -> None:
-    """A second read of an account asks only PRAGMA data_version; a change
-    committed by another connection (as ``deleteuser`` in another process
-    does) or by this storage is seen by the very next read."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    other = Storage(storage.path).open()
-    try:
-        _, user_id = a_conversation(storage)
-        statements: List[str] = []
-        with storage.connection() as connection:
-            connection.set_trace_callback(statements.append)
-        assert storage.user_by_id(user_id)["role"] == "guest"
-        assert len(statements) == 2
-        storage.user_by_id(user_id)["role"] = "changed by a caller"
-        assert storage.user_by_id(user_id)["role"] == "guest"
-        assert statements[2:] == ["PRAGMA data_version"] * 2
-        with other.transaction(write=True) as connection:
-            connection.execute("UPDATE users SET role = 'admin' "
-                               "WHERE user_id = ?", (user_id,))
-        assert storage.user_by_id(user_id)["role"] == "admin"
-        storage.set_password_hash(user_id, "new hash")
-        assert storage.user_by_id(user_id)["password_hash"] == "new hash"
-        assert other.delete_user("first")
-        assert storage.user_by_id(user_id) is None
-    finally:
-        other.close()
-        storage.close()
-
-
-def start_in_line(target: Callable[[int], None], count: int,
-                  waiting: Callable[[], int]) -> List[threading.Thread]:
-    """Start ``count`` threads running ``target(number)``, each once the one
-    before is waiting (``waiting()`` counts them), so they queue in order."""
-    threads = []
-    for number in range(count):
-        threads.append(threading.Thread(target=target, args=(number,)))
-        threads[-1].start()
-        wait_until(lambda: waiting() > number)
-    return threads
-
-
-def test_threads_get_their_turn_in_the_order_they_asked() -> None:
-    """Five threads queue behind a held turn and take it first come,
-    first served, each alone."""
-    turns, order, inside = Turns(), [], []
-
-    def take(name: int) -> None:
-        """Note when ``name`` gets the turn, and that it is alone."""
-        with turns:
-            inside.append(name)
-            assert len(inside) == 1
-            order.append(name)
-            inside.remove(name)
-
-    with turns:
-        threads = start_in_line(take, 5, lambda: len(turns._waiting))
-    for thread in threads:
-        thread.join()
-    assert order == [0, 1, 2, 3, 4]
-
-
-def test_the_thread_holding_the_connection_may_enter_again(
-        tmp_path: Path) -> None:
-    """A nested block gets the same connection at once; the turn passes on
-    only when the outermost block ends."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    shared, got = storage.connection(), []
-
-    def borrow(_: int) -> None:
-        """Borrow the connection from another thread."""
-        with shared as connection:
-            got.append(connection)
-
-    try:
-        with shared as outer:
-            with shared as inner:
-                assert inner is outer
-            threads = start_in_line(borrow, 1,
-                                    lambda: len(shared._turn._waiting))
-            assert got == []
-        threads[0].join()
-        assert got == [outer]
-    finally:
-        storage.close()
-
-
-def post_together(storage: Storage, posts: list) -> list:
-    """Queue ``posts`` (conversation, sender, body) behind a held turn,
-    then let them go; return each thread's message or error, in order."""
-    results = [None] * len(posts)
-
-    def post(number: int) -> None:
-        """Add one message and keep what came of it."""
-        try:
-            results[number] = storage.add_message(*posts[number])
-        except Exception as error:
-            results[number] = error
-
-    with storage.connection():
-        threads = start_in_line(post, len(posts), lambda: len(storage._posts))
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def test_messages_posted_together_are_committed_together(
-        tmp_path: Path) -> None:
-    """Five posts waiting for the turn are written by one transaction,
-    each thread gets its own message, and their order is kept."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    try:
-        conversation_id, sender_id = a_conversation(storage)
-        statements = []
-        with storage.connection() as connection:
-            connection.set_trace_callback(statements.append)
-        results = post_together(storage, [
-            (conversation_id, sender_id, "post {}".format(number))
-            for number in range(5)])
-        assert statements.count("COMMIT") == 1
-        assert [message["conversation_id"] for message in results] == [
-            conversation_id] * 5
-        count, page = storage.messages(
-            MessageFilter(conversation_id=conversation_id),
-            10, 0)
-        assert count == 5
-        assert [message["message_body"] for message in json.loads(page)] \
-            == ["post {}".format(number) for number in range(5)]
-    finally:
-        storage.close()
-
-
-def test_a_refused_post_fails_alone(tmp_path: Path) -> None:
-    """When one post of a group points at no conversation, the database
-    refuses it and only it: the others are stored."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    try:
-        conversation_id, sender_id = a_conversation(storage)
-        results = post_together(storage, [
-            (conversation_id, sender_id, "first"),
-            ("no-such-conversation", sender_id, "lost"),
-            (conversation_id, sender_id, "third")])
-        assert isinstance(results[1], sqlite3.IntegrityError)
-        assert [results[0]["conversation_id"],
-                results[2]["conversation_id"]] == [conversation_id] * 2
-        with storage.connection() as connection:
-            bodies = [row[0] for row in connection.execute(
-                "SELECT message_body FROM messages ORDER BY seq")]
-        assert bodies == ["first", "third"]
-    finally:
-        storage.close()
-
-
-def test_a_generated_secret_key_is_private_and_kept(tmp_path: Path) -> None:
-    """Without MESSAGING_SECRET_KEY a key is made once, mode 0600, and
-    tokens survive a restart."""
-    path = tmp_path / "chat.sqlite3"
-    with live_server(tmp_path, db_path=path) as server:
-        person = register(server.base_url)
-    key_file = tmp_path / "chat.sqlite3.secret-key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert len(key_file.read_text().strip()) >= 32
-    with live_server(tmp_path, db_path=path) as server:
-        person.client.base_url = server.base_url.rstrip("/")
-        assert person.client.get("/api/users/me/").status == 200
-
-
-def test_a_configured_secret_key_wins(tmp_path: Path) -> None:
-    """MESSAGING_SECRET_KEY is used as given and no file is written."""
-    key = "k" * 40
-    settings = load_settings({"MESSAGING_SECRET_KEY": key},
-                             db=str(tmp_path / "chat.sqlite3"))
-    assert load_secret_key(settings) == key
-    assert not settings.secret_key_file.exists()
-
-
-def test_settings_come_from_the_environment_and_flags(
-        tmp_path: Path) -> None:
-    """Every variable is read; flags win over MESSAGING_DB."""
-    settings = load_settings({
-        "MESSAGING_DB": str(tmp_path / "env.sqlite3"),
-        "MESSAGING_ACCESS_TOKEN_MINUTES": "5",
-        "MESSAGING_REFRESH_TOKEN_DAYS": "1.5",
-        "MESSAGING_LOG_FILE": str(tmp_path / "log.txt"),
-        "MESSAGING_RATE_LIMIT": "5/60",
-        "MESSAGING_MAX_BODY_BYTES": "2048",
-        "MESSAGING_MAX_CONNECTIONS": "8",
-        "MESSAGING_SOCKET_TIMEOUT": "2.5",
-        "MESSAGING_PASSWORD_COST": "1000",
-        "MESSAGING_OPEN_HOURS": "6-21",
-        "MESSAGING_ALLOWED_ROLES": "admin, host"},
-        db=str(tmp_path / "flag.sqlite3"), port=0)
-    assert settings == Settings(
-        db_path=tmp_path / "flag.sqlite3", port=0,
-        access_token_minutes=5, refresh_token_days=1.5,
-        log_file=tmp_path / "log.txt", rate_limit=RateLimit(5, 60),
-        max_body_bytes=2048, max_connections=8, socket_timeout=2.5,
-        password_cost=1000, open_hours=(6, 21),
-        allowed_roles=("admin", "host"))
-    assert settings.request_log == tmp_path / "log.txt"
-
-
-def test_defaults_suit_production(tmp_path: Path) -> None:
-    """Without variables: 15 minutes, 7 days, 30 messages a minute,
-    1 MiB, full password cost, the gates off, the log beside the DB."""
-    settings = load_settings({}, db=str(tmp_path / "chat.sqlite3"))
-    assert (settings.access_token_minutes, settings.refresh_token_days,
-            settings.rate_limit, settings.max_body_bytes,
-            settings.password_cost, settings.open_hours,
-            settings.allowed_roles) == (15, 7, RateLimit(30, 60), 1 << 20,
-                                        600_000, None, ())
-    assert settings.request_log == tmp_path / "requests.log"
-
-
-@pytest.mark.parametrize("name, value, sentence", [
-    ("MESSAGING_RATE_LIMIT", "lots", "MESSAGING_RATE_LIMIT must look like "
-     "30/60 (messages per seconds), not 'lots'."),
-    ("MESSAGING_MAX_CONNECTIONS", "-3", "MESSAGING_MAX_CONNECTIONS must be "
-     "a positive whole number, not '-3'."),
-    ("MESSAGING_SOCKET_TIMEOUT", "soon", "MESSAGING_SOCKET_TIMEOUT must be "
-     "a positive number, not 'soon'."),
-    ("MESSAGING_SECRET_KEY", "short", "MESSAGING_SECRET_KEY must be at "
-     "least 32 bytes long; leave it unset to have one generated."),
-    ("MESSAGING_OPEN_HOURS", "9-9", "MESSAGING_OPEN_HOURS must look like "
-     "6-21 (from hour to hour, 0 to 24), not '9-9'."),
-    ("MESSAGING_ALLOWED_ROLES", "boss", "MESSAGING_ALLOWED_ROLES may only "
-     "name guest, host, admin, not 'boss'."),
-])
-def test_a_bad_setting_is_one_sentence(name: str, value: str,
-                                       sentence: str) -> None:
-    """Each wrong value is refused with a sentence naming the setting."""
-    with pytest.raises(SettingsError) as refused:
-        load_settings({name: value})
-    assert str(refused.value) == sentence
-
-
-def test_a_password_hash_is_salted_and_carries_its_cost() -> None:
-    """Same password, different salts; the right one verifies."""
-    first, second = hash_password("pw-123456", 1000), hash_password(
-        "pw-123456", 1000)
-    assert first != second
-    assert first.split("$")[:2] == ["pbkdf2_sha256", "1000"]
-    assert verify_password("pw-123456", first)
-    assert not verify_password("pw-1234567", first)
-
-
-def test_an_unknown_user_is_checked_against_a_decoy() -> None:
-    """No stored hash: False, after the same work as a real check."""
-    checker = PasswordChecker(1000)
-    assert not checker.check("anything", None)
-    assert checker.check("pw-123456", checker.hash("pw-123456"))
-
-
-def test_a_login_raises_an_old_hash_to_the_current_cost(
-        tmp_path: Path) -> None:
-    """A hash made at a lower cost is replaced at the next login."""
-    path = tmp_path / "chat.sqlite3"
-    with live_server(tmp_path, db_path=path, password_cost=1000) as server:
-        person = register(server.base_url)
-    with live_server(tmp_path, db_path=path, password_cost=2000) as server:
-        storage = server.app.services.storage
-        assert storage.user_by_id(person.user_id)["password_hash"].split(
-            "$")[1] == "1000"
-        person.client.base_url = server.base_url.rstrip("/")
-        assert person.client.post("/api/token/", {
-            "username": person.user["username"],
-            "password": person.password}).status == 200
-        assert storage.user_by_id(person.user_id)["password_hash"].split(
-            "$")[1] == "2000"
-
-
-def test_a_post_that_cannot_be_encoded_fails_alone(tmp_path: Path) -> None:
-    """A body that UTF-8 cannot encode, queued between two others, fails
-    with its own error; the others are stored and returned as stored."""
-    storage = Storage(tmp_path / "chat.sqlite3").open()
-    try:
-        conversation_id, sender_id = a_conversation(storage)
-        results = post_together(storage, [
-            (conversation_id, sender_id, "first"),
-            (conversation_id, sender_id, "half \ud83d"),
-            (conversation_id, sender_id, "third")])
-        assert isinstance(results[1], UnicodeEncodeError)
-        with storage.connection() as connection:
-            stored = {row[0]: row[1] for row in connection.execute(
-                "SELECT message_id, message_body FROM messages")}
-        assert stored == {json.loads(results[0]["json"])["message_id"]:
-                          "first",
-                          json.loads(results[2]["json"])["message_id"]:
-                          "third"}
-    finally:
-        storage.close()
+def test_an_unknown_database_url_is_one_sentence() -> None:
+    """Only SQLite and MySQL URLs are understood."""
+    with pytest.raises(StorageError) as refused:
+        open_storage("postgres://somewhere/db")
+    assert str(refused.value) == ("The database URL must start with "
+                                  "sqlite:/// or mysql://, not 'postgres'.")

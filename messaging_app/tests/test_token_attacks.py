@@ -11,11 +11,11 @@ from typing import Callable, Dict
 import jwt
 import pytest
 
-from messaging_app.client import ApiClient
-from messaging_app.server import ApiServer
+from messaging_app.client import Client
 from messaging_app.settings import load_secret_key
 from messaging_app.tokens import ACCESS, REFRESH, InvalidToken, TokenService
-from messaging_app.tests.helpers import Person, conversation_between
+from messaging_app.testing import (InProcessApi, Person,
+                                   conversation_between)
 
 INVALID = 'Bearer realm="api", error="invalid_token"'
 
@@ -75,13 +75,12 @@ ATTACKS = ["alg none", "RS256 header", "HS512", "wrong signature",
 
 @pytest.mark.parametrize("kind", ATTACKS)
 def test_a_forged_or_misused_token_is_401(
-        server: ApiServer, make_person: Callable[[], Person],
+        api: InProcessApi, make_person: Callable[[], Person],
         kind: str) -> None:
     """The attack's token is refused on a route that needs a token."""
     person = make_person()
-    secret = load_secret_key(server.app.services.settings)
-    forged = ApiClient(server.base_url, forge(kind, secret,
-                                              person.user_id))
+    secret = load_secret_key(api.app.services.settings)
+    forged = api.client(forge(kind, secret, person.user_id))
     reply = forged.get("/api/conversations/")
     assert reply.status == 401
     assert reply.headers["WWW-Authenticate"] == INVALID
@@ -89,27 +88,27 @@ def test_a_forged_or_misused_token_is_401(
 
 
 def test_the_genuine_token_of_the_same_test_passes(
-        server: ApiServer, make_person: Callable[[], Person]) -> None:
+        api: InProcessApi, make_person: Callable[[], Person]) -> None:
     """The forging helper signs a valid token when nothing is changed,
     so the attacks above fail for their change alone."""
     person = make_person()
-    secret = load_secret_key(server.app.services.settings)
+    secret = load_secret_key(api.app.services.settings)
     token = jwt.encode(claims(person.user_id), secret, algorithm="HS256")
-    reply = ApiClient(server.base_url, token).get("/api/conversations/")
+    reply = api.client(token).get("/api/conversations/")
     assert reply.status == 200
 
 
 def test_a_refresh_token_of_a_forged_kind_is_refused(
-        server: ApiServer, make_person: Callable[[], Person]) -> None:
+        api: InProcessApi, make_person: Callable[[], Person]) -> None:
     """The refresh endpoint refuses alg none and expired tokens too."""
     person = make_person()
-    secret = load_secret_key(server.app.services.settings)
+    secret = load_secret_key(api.app.services.settings)
     expired = jwt.encode(claims(person.user_id, token_type="refresh",
                                 exp=int(time.time()) - 1), secret,
                          algorithm="HS256")
     unsigned = "{}.{}.".format(segment({"alg": "none"}), segment(claims(
         person.user_id, token_type="refresh")))
-    anonymous = ApiClient(server.base_url)
+    anonymous = api.client()
     for token in (expired, unsigned, "garbage"):
         reply = anonymous.post("/api/token/refresh/", {"refresh": token})
         assert reply.status == 401
@@ -117,26 +116,26 @@ def test_a_refresh_token_of_a_forged_kind_is_refused(
 
 
 def test_a_deleted_users_tokens_stop_working(
-        server: ApiServer, make_person: Callable[[], Person]) -> None:
+        api: InProcessApi, make_person: Callable[[], Person]) -> None:
     """Access and refresh tokens of a user that no longer exists: 401."""
     person = make_person()
-    assert server.app.services.storage.delete_user(person.user["username"])
+    assert api.app.services.storage.users.delete(person.user["username"])
     reply = person.client.get("/api/users/me/")
     assert (reply.status, reply.body) == (401, {"detail": "User not found."})
     assert reply.headers["WWW-Authenticate"] == INVALID
-    reply = ApiClient(server.base_url).post(
+    reply = api.client().post(
         "/api/token/refresh/", {"refresh": person.refresh})
     assert reply.status == 401
 
 
 def test_a_deleted_participant_cannot_read_the_conversation_again(
-        server: ApiServer, make_person: Callable[[], Person]) -> None:
-    """The server remembers that a user is in a conversation; once the
-    account is deleted, its token is refused all the same."""
+        api: InProcessApi, make_person: Callable[[], Person]) -> None:
+    """A participant who could read a conversation is refused with 401
+    once the account is deleted; the other participant still reads it."""
     person, other = make_person(), make_person()
     path = conversation_between(person, other)
     assert person.client.get(path).status == 200
-    assert server.app.services.storage.delete_user(person.user["username"])
+    assert api.app.services.storage.users.delete(person.user["username"])
     reply = person.client.get(path)
     assert (reply.status, reply.body) == (401, {"detail": "User not found."})
     assert other.client.get(path).status == 200
@@ -145,7 +144,7 @@ def test_a_deleted_participant_cannot_read_the_conversation_again(
 @pytest.mark.parametrize("header", [
     "Token abc", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "abc.def.ghi"])
 def test_a_malformed_authorization_header_is_401(
-        anonymous: ApiClient, header: str) -> None:
+        anonymous: Client, header: str) -> None:
     """Another scheme or no token after Bearer: 401, token refused."""
     reply = anonymous.get("/api/conversations/",
                           headers={"Authorization": header})

@@ -9,10 +9,9 @@ valid JSON and decodes to a Python string that cannot be stored.
 import threading
 from typing import Callable, Dict, List
 
-from messaging_app.client import ApiClient, Reply
-from messaging_app.server import ApiServer
-from messaging_app.tests.helpers import (Person, conversation_between,
-                                         register, rows)
+from messaging_app.client import Client, Reply
+from messaging_app.testing import (InProcessApi, Person,
+                                   conversation_between, register)
 
 LONE = "half an emoji \ud83d"
 REFUSED = "Not valid text: it holds a lone surrogate, which UTF-8 cannot " \
@@ -26,7 +25,7 @@ def assert_refused(reply: Reply, field: str) -> None:
 
 
 def test_registration_refuses_each_text_field(
-        anonymous: ApiClient, server: ApiServer) -> None:
+        anonymous: Client, api: InProcessApi) -> None:
     """Each field of a registration with a lone surrogate is named; no
     account is stored."""
     for field in ("username", "email", "password", "first_name",
@@ -36,11 +35,11 @@ def test_registration_refuses_each_text_field(
                    "last_name": "T", "phone_number": "+254700000000"}
         account[field] = LONE
         assert_refused(anonymous.post("/api/users/", account), field)
-    assert rows(server, "SELECT COUNT(*) FROM users WHERE username = ?",
-                "surrogate") == [(0,)]
+    assert api.rows("SELECT COUNT(*) FROM users WHERE username = ?",
+                    "surrogate") == [(0,)]
 
 
-def test_login_and_refresh_refuse_it(anonymous: ApiClient,
+def test_login_and_refresh_refuse_it(anonymous: Client,
                                      make_person: Callable[[], Person]
                                      ) -> None:
     """A login name, a password or a refresh token with a lone surrogate
@@ -58,7 +57,7 @@ def test_login_and_refresh_refuse_it(anonymous: ApiClient,
 
 
 def test_posts_and_edits_refuse_it(make_person: Callable[[], Person],
-                                   server: ApiServer) -> None:
+                                   api: InProcessApi) -> None:
     """Nested and flat posts and edits name ``message_body``; the stored
     message keeps its text."""
     alice, bob = make_person(), make_person()
@@ -73,16 +72,16 @@ def test_posts_and_edits_refuse_it(make_person: Callable[[], Person],
     assert_refused(alice.client.patch(
         path + sent["message_id"] + "/", {"message_body": LONE}),
         "message_body")
-    assert rows(server, "SELECT message_body FROM messages WHERE "
-                "conversation_id = ?", conversation_id) == [("kept",)]
+    assert api.rows("SELECT message_body FROM messages WHERE "
+                    "conversation_id = ?", conversation_id) == [("kept",)]
 
 
 def test_bystanders_posting_at_the_same_moment_are_all_stored(
-        server: ApiServer) -> None:
+        api: InProcessApi) -> None:
     """Eight people post at once into four conversations while one sends
     a lone surrogate again and again: every 201 is a stored message, no
     bystander gets a 5xx, and the poisoned posts get 400."""
-    people = [register(server.base_url) for _ in range(8)]
+    people = [register(api.client()) for _ in range(8)]
     paths = [conversation_between(people[n], people[n + 1])
              for n in range(0, 8, 2)]
     poisoner = people[0]
@@ -108,8 +107,8 @@ def test_bystanders_posting_at_the_same_moment_are_all_stored(
     for person in people:
         statuses = {reply.status for reply in replies[person.user_id]}
         assert statuses == ({400} if person is poisoner else {201})
-        stored = {row[0] for row in rows(
-            server, "SELECT message_id FROM messages WHERE sender_id = ?",
+        stored = {row[0] for row in api.rows(
+            "SELECT message_id FROM messages WHERE sender_id = ?",
             person.user_id)}
         acknowledged = {reply.body["message_id"]
                         for reply in replies[person.user_id]

@@ -5,9 +5,8 @@ from typing import Callable
 
 import pytest
 
-from messaging_app.client import ApiClient
-from messaging_app.server import ApiServer
-from messaging_app.tests.helpers import Person, rows
+from messaging_app.client import Client
+from messaging_app.testing import InProcessApi, Person
 
 CHALLENGE = 'Bearer realm="api"'
 PUBLIC_FIELDS = {"user_id", "username", "first_name", "last_name", "role",
@@ -23,14 +22,14 @@ def account(name: str, **changes: object) -> dict:
     return body
 
 
-def users_named(server: ApiServer, username: str) -> int:
+def users_named(api: InProcessApi, username: str) -> int:
     """Count the stored users with this username."""
-    return rows(server, "SELECT COUNT(*) FROM users WHERE username = ?",
-                username)[0][0]
+    return api.rows("SELECT COUNT(*) FROM users WHERE username = ?",
+                    username)[0][0]
 
 
 def test_registration_returns_the_user_without_the_password(
-        anonymous: ApiClient, server: ApiServer) -> None:
+        anonymous: Client, api: InProcessApi) -> None:
     """201 with the user's fields; the password is nowhere, and only a
     salted hash is stored."""
     reply = anonymous.post("/api/users/", account(
@@ -42,14 +41,14 @@ def test_registration_returns_the_user_without_the_password(
     assert reply.body["phone_number"] == "+1 555 0100"
     assert uuid.UUID(reply.body["user_id"])
     assert b"long-enough-pw" not in reply.raw
-    stored = rows(server, "SELECT password_hash FROM users WHERE "
-                  "username = 'grace'")[0][0]
+    stored = api.rows("SELECT password_hash FROM users WHERE "
+                      "username = 'grace'")[0][0]
     assert stored.startswith("pbkdf2_sha256$")
     assert "long-enough-pw" not in stored
 
 
 def test_a_client_cannot_choose_its_role_or_id(
-        anonymous: ApiClient) -> None:
+        anonymous: Client) -> None:
     """``role`` and ``user_id`` in the body are ignored."""
     chosen = str(uuid.uuid4())
     reply = anonymous.post("/api/users/", account(
@@ -76,7 +75,7 @@ def test_a_client_cannot_choose_its_role_or_id(
     ({"phone_number": 254700}, {"phone_number": ["Not a valid string."]}),
 ])
 def test_invalid_fields_are_400_and_nothing_is_stored(
-        anonymous: ApiClient, server: ApiServer, changes: dict,
+        anonymous: Client, api: InProcessApi, changes: dict,
         errors: dict) -> None:
     """Each invalid field gets its sentence; no user is created."""
     body = {key: value for key, value in account("invalid", **changes)
@@ -84,11 +83,11 @@ def test_invalid_fields_are_400_and_nothing_is_stored(
     reply = anonymous.post("/api/users/", body)
     assert reply.status == 400
     assert reply.body == errors
-    assert users_named(server, "invalid") == 0
+    assert users_named(api, "invalid") == 0
 
 
-def test_a_taken_username_or_email_is_400(anonymous: ApiClient,
-                                          server: ApiServer) -> None:
+def test_a_taken_username_or_email_is_400(anonymous: Client,
+                                          api: InProcessApi) -> None:
     """Usernames and emails are unique, whatever their case."""
     assert anonymous.post("/api/users/", account("taken")).status == 201
     reply = anonymous.post("/api/users/", account(
@@ -99,11 +98,11 @@ def test_a_taken_username_or_email_is_400(anonymous: ApiClient,
         "other", email="Taken@Example.com"))
     assert (reply.status, reply.body) == (400, {"email": [
         "A user with that email already exists."]})
-    assert users_named(server, "other") == 0
+    assert users_named(api, "other") == 0
 
 
 def test_login_with_username_or_email_gives_two_tokens(
-        anonymous: ApiClient, make_person: Callable[[], Person]) -> None:
+        anonymous: Client, make_person: Callable[[], Person]) -> None:
     """200 with an access and a refresh token; the access token works."""
     person = make_person()
     for login in ({"username": person.user["username"]},
@@ -112,13 +111,13 @@ def test_login_with_username_or_email_gives_two_tokens(
             login, password=person.password))
         assert reply.status == 200
         assert set(reply.body) == {"access", "refresh"}
-        me = ApiClient(anonymous.base_url, reply.body["access"]).get(
+        me = anonymous.with_token(reply.body["access"]).get(
             "/api/users/me/")
         assert me.body["user_id"] == person.user_id
 
 
 @pytest.mark.parametrize("login", ["username", "nobody"])
-def test_wrong_credentials_are_401(anonymous: ApiClient,
+def test_wrong_credentials_are_401(anonymous: Client,
                                    make_person: Callable[[], Person],
                                    login: str) -> None:
     """A wrong password or an unknown user: the same 401 and sentence."""
@@ -132,7 +131,7 @@ def test_wrong_credentials_are_401(anonymous: ApiClient,
         "detail": "No active account found with the given credentials."}
 
 
-def test_login_without_fields_is_400(anonymous: ApiClient) -> None:
+def test_login_without_fields_is_400(anonymous: Client) -> None:
     """Missing username and password are reported per field."""
     reply = anonymous.post("/api/token/", {})
     assert reply.status == 400
@@ -141,20 +140,20 @@ def test_login_without_fields_is_400(anonymous: ApiClient) -> None:
 
 
 def test_a_refresh_token_buys_a_new_access_token(
-        anonymous: ApiClient, make_person: Callable[[], Person]) -> None:
+        anonymous: Client, make_person: Callable[[], Person]) -> None:
     """200 with ``access`` only, and the new token works."""
     person = make_person()
     reply = anonymous.post("/api/token/refresh/",
                            {"refresh": person.refresh})
     assert reply.status == 200
     assert set(reply.body) == {"access"}
-    me = ApiClient(anonymous.base_url, reply.body["access"]).get(
+    me = anonymous.with_token(reply.body["access"]).get(
         "/api/users/me/")
     assert (me.status, me.body["user_id"]) == (200, person.user_id)
 
 
 def test_an_access_token_cannot_be_refreshed(
-        anonymous: ApiClient, make_person: Callable[[], Person]) -> None:
+        anonymous: Client, make_person: Callable[[], Person]) -> None:
     """Only refresh tokens are accepted by the refresh endpoint."""
     reply = anonymous.post("/api/token/refresh/",
                            {"refresh": make_person().client.token})
@@ -164,7 +163,7 @@ def test_an_access_token_cannot_be_refreshed(
         CHALLENGE + ', error="invalid_token"')
 
 
-def test_refresh_without_a_token_is_400(anonymous: ApiClient) -> None:
+def test_refresh_without_a_token_is_400(anonymous: Client) -> None:
     """The ``refresh`` field is required and must be a string."""
     reply = anonymous.post("/api/token/refresh/", {"refresh": 12})
     assert (reply.status, reply.body) == (400, {
@@ -201,7 +200,7 @@ def test_an_unknown_or_malformed_user_id_is_404(
     assert set(reply.body) == {"detail"}
 
 
-def test_user_endpoints_need_a_token(anonymous: ApiClient) -> None:
+def test_user_endpoints_need_a_token(anonymous: Client) -> None:
     """401 with the plain challenge when no token is sent."""
     for path in ("/api/users/me/", "/api/users/{}/".format(uuid.uuid4())):
         reply = anonymous.get(path)

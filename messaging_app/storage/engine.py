@@ -1,0 +1,262 @@
+"""Connections and transactions, the same for every database engine.
+
+An engine (``sqlite.py``, ``mysql.py``) says how to connect, how to begin
+a transaction, how its SQL differs (its ``Dialect``) and which of its
+driver's errors mean busy, unavailable or a duplicate. This module lends
+pooled connections one transaction at a time and turns the driver's errors
+into the exceptions of ``errors.py``, so that nothing above storage ever
+sees a driver.
+
+Statements are written once, with ``?`` placeholders; the dialect rewrites
+them for its driver.
+"""
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from messaging_app.storage.errors import Busy, StorageError, Unavailable
+
+Params = Sequence[Any]
+
+
+class Dialect:
+    """The parts of SQL that differ between engines, gathered per engine.
+
+    ``types`` fills the column types and table options of the schema's
+    statements (see schema.py).
+    """
+
+    name = ""
+    types: Mapping[str, str] = {}
+
+    def __init__(self) -> None:
+        """Start with no statement rewritten yet."""
+        self._rewritten: dict[str, str] = {}
+
+    def statement(self, sql: str) -> str:
+        """Return ``sql`` in the driver's placeholder style (cached)."""
+        found = self._rewritten.get(sql)
+        if found is None:
+            found = self._rewritten[sql] = self.rewrite(sql)
+        return found
+
+    def rewrite(self, sql: str) -> str:
+        """Rewrite ``?`` placeholders for the driver; ``?`` by default."""
+        return sql
+
+    def increment(self, table: str, columns: Sequence[str], counter: str,
+                  conflict: Sequence[str]) -> str:
+        """Return an upsert that inserts a row of ``columns`` with
+        ``counter`` at 1, or adds 1 to ``counter`` of the row that has the
+        same ``conflict`` columns (a unique key)."""
+        raise NotImplementedError
+
+    def drop_index(self, name: str, table: str) -> str:
+        """Return the statement that drops index ``name`` of ``table``."""
+        raise NotImplementedError
+
+
+class Transaction:
+    """One transaction on a lent connection: run statements, read rows.
+
+    Committed when its ``with`` block ends normally, rolled back when it
+    raises or after ``discard()``.
+    """
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        """Run statements on ``cursor``, rewritten by ``dialect``."""
+        self._cursor = cursor
+        self.dialect = dialect
+        self.discarded = False
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return how many rows it changed."""
+        self._cursor.execute(self.dialect.statement(sql), tuple(params))
+        return int(self._cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run one statement once for each of ``rows``."""
+        self._cursor.executemany(self.dialect.statement(sql),
+                                 [tuple(row) for row in rows])
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        """Run a query and return all its rows."""
+        self._cursor.execute(self.dialect.statement(sql), tuple(params))
+        return list(self._cursor.fetchall())
+
+    def row(self, sql: str, params: Params = ()) -> tuple | None:
+        """Run a query and return its first row, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row."""
+        found = self.row(sql, params)
+        return found[0] if found else None
+
+    def discard(self) -> None:
+        """Roll the transaction back at the end of its block instead of
+        committing it."""
+        self.discarded = True
+
+
+class Pool:
+    """Lends at most ``size`` connections, each to one borrower at a time,
+    and keeps the returned ones open for the next (most recent first).
+
+    A borrower that waits longer than ``wait_seconds`` gets Busy, which
+    becomes a 503, rather than a request that hangs.
+    """
+
+    def __init__(self, connect: Callable[[], Any], size: int,
+                 wait_seconds: float) -> None:
+        """Open connections with ``connect`` when none is idle."""
+        self._connect = connect
+        self._wait_seconds = wait_seconds
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def borrow(self) -> Any:
+        """Return an idle connection or a new one; wait for a free slot."""
+        if not self._slots.acquire(timeout=self._wait_seconds):
+            raise Busy("The database is busy; try again shortly.")
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
+        if connection is not None:
+            return connection
+        try:
+            return self._connect()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def give_back(self, connection: Any, broken: bool = False) -> None:
+        """Take a connection back; close it if it is broken or the pool
+        is closed."""
+        with self._lock:
+            keep = not (broken or self._closed)
+            if keep:
+                self._idle.append(connection)
+        if not keep:
+            close_quietly(connection)
+        self._slots.release()
+
+    def close(self) -> None:
+        """Close the idle connections; those lent are closed when they
+        come back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            close_quietly(connection)
+
+
+def close_quietly(connection: Any) -> None:
+    """Close a connection, ignoring a failure to do so."""
+    try:
+        connection.close()
+    except Exception:
+        pass
+
+
+class Engine:
+    """A database: its dialect, its pools and its driver's errors.
+
+    Subclasses give ``connect``, ``begin``, ``translate``, the schema
+    version and the migration lock; ``transaction`` is the one way the
+    storage modules reach the database.
+    """
+
+    dialect: Dialect
+    # The base class of every exception the driver raises.
+    driver_error: type[Exception] = Exception
+
+    def __init__(self, read_pool: Pool, write_pool: Pool) -> None:
+        """Lend reading and writing connections from these pools (which
+        may be one pool)."""
+        self.read_pool = read_pool
+        self.write_pool = write_pool
+
+    @property
+    def description(self) -> str:
+        """Name the database for messages, without any password."""
+        raise NotImplementedError
+
+    def connect(self) -> Any:
+        """Open a new connection with the settings every query expects."""
+        raise NotImplementedError
+
+    def begin(self, connection: Any, write: bool) -> Any:
+        """Start a transaction on ``connection``; return its cursor."""
+        raise NotImplementedError
+
+    def translate(self, error: Exception) -> StorageError | None:
+        """Return the storage error that a driver error means, or None
+        when it means nothing expected (it is then raised as it is)."""
+        raise NotImplementedError
+
+    def schema_version(self, transaction: Transaction) -> int:
+        """Return the schema version the database is at."""
+        raise NotImplementedError
+
+    def set_schema_version(self, transaction: Transaction,
+                           version: int) -> None:
+        """Record that the database is at schema ``version``."""
+        raise NotImplementedError
+
+    @contextmanager
+    def migrating(self) -> Iterator[Transaction]:
+        """Yield a transaction that no other process migrates beside."""
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Transaction]:
+        """Run the block in one transaction on a pooled connection.
+
+        A writing transaction takes its write locks from the start where
+        the engine can (SQLite's BEGIN IMMEDIATE), so it waits for its
+        turn instead of failing half-way. Driver errors leave as the
+        storage errors they mean.
+        """
+        pool = self.write_pool if write else self.read_pool
+        connection = pool.borrow()
+        broken = False
+        try:
+            cursor = self.begin(connection, write)
+            transaction = Transaction(cursor, self.dialect)
+            yield transaction
+            if transaction.discarded:
+                connection.rollback()
+            else:
+                connection.commit()
+        except BaseException as error:
+            broken = not rolled_back(connection)
+            if isinstance(error, self.driver_error):
+                meaning = self.translate(error)
+                if meaning is not None:
+                    broken = broken or (isinstance(meaning, Unavailable)
+                                        and not isinstance(meaning, Busy))
+                    raise meaning from error
+            raise
+        finally:
+            pool.give_back(connection, broken)
+
+    def close(self) -> None:
+        """Close every idle connection of the engine."""
+        self.read_pool.close()
+        if self.write_pool is not self.read_pool:
+            self.write_pool.close()
+
+
+def rolled_back(connection: Any) -> bool:
+    """Roll back whatever is open on ``connection``; False when even that
+    failed, so the connection should not be used again."""
+    try:
+        connection.rollback()
+    except Exception:
+        return False
+    return True

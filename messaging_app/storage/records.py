@@ -1,0 +1,65 @@
+"""What storage returns: plain records, one class per kind of row.
+
+Views turn them into the API's JSON with ``messaging_app.representations``;
+storage never decides how a resource looks on the wire.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """An account, with the private fields (email, phone, password hash)."""
+
+    user_id: str
+    username: str
+    email: str
+    password_hash: str
+    first_name: str
+    last_name: str
+    phone_number: str | None
+    role: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A user as the other people of a conversation see them."""
+
+    user_id: str
+    username: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation and its participants, ordered by username."""
+
+    conversation_id: str
+    created_at: str
+    participants: tuple[Person, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message with its sender."""
+
+    message_id: str
+    conversation_id: str
+    sender: Person
+    message_body: str
+    sent_at: str
+    edited_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    """Which messages a list shows: one conversation, or every
+    conversation of ``member_id``, narrowed by sender and time (both
+    times exclusive)."""
+
+    conversation_id: str | None = None
+    member_id: str | None = None
+    sender_id: str | None = None
+    sent_after: str | None = None
+    sent_before: str | None = None

@@ -1,0 +1,140 @@
+"""The SQLite engine: an embedded file, the default.
+
+Every connection runs in WAL mode (readers never wait for the writer),
+with foreign keys on, a busy timeout and ``synchronous=NORMAL`` (a crash
+of the process loses nothing; a power cut may undo the last commits).
+Writers take the write lock when they begin (``BEGIN IMMEDIATE``), so they
+queue instead of failing half-way. The schema version is SQLite's own
+``PRAGMA user_version``.
+
+Within one process, writes go through one connection, handed to one
+thread at a time by a pool of one: writers then queue on that pool rather
+than in SQLite's busy handler, which sleeps and polls. Reads get a small
+pool of their own. Other processes on the same file (several workers)
+meet at the file's lock, in the busy handler.
+"""
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from messaging_app.storage.engine import Dialect, Engine, Pool, Transaction
+from messaging_app.storage.errors import (Busy, StorageError,
+                                          UniqueViolation, Unavailable)
+
+BUSY_TIMEOUT_SECONDS = 5.0
+READERS = 4
+
+
+class SQLiteDialect(Dialect):
+    """SQLite's column types, upsert and index syntax."""
+
+    name = "sqlite"
+    types = {
+        "id": "TEXT",
+        "name": "TEXT",
+        "text": "TEXT",
+        "time": "TEXT",
+        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "nocase": "COLLATE NOCASE",
+        "table": "",
+        "table_without_rowid": "WITHOUT ROWID",
+    }
+
+    def increment(self, table: str, columns: Sequence[str], counter: str,
+                  conflict: Sequence[str]) -> str:
+        """Return INSERT ... ON CONFLICT DO UPDATE adding 1."""
+        names = ", ".join((*columns, counter))
+        marks = ", ".join("?" for _ in columns)
+        return (f"INSERT INTO {table} ({names}) VALUES ({marks}, 1) "
+                f"ON CONFLICT ({', '.join(conflict)}) "
+                f"DO UPDATE SET {counter} = {counter} + 1")
+
+    def drop_index(self, name: str, table: str) -> str:
+        """Return DROP INDEX IF EXISTS (SQLite names indexes globally)."""
+        return f"DROP INDEX IF EXISTS {name}"
+
+
+class SQLiteEngine(Engine):
+    """A SQLite database file."""
+
+    dialect = SQLiteDialect()
+    driver_error = sqlite3.Error
+
+    def __init__(self, path: Path) -> None:
+        """Use the file at ``path``, creating its folder if needed."""
+        self.path = Path(path)
+        wait = BUSY_TIMEOUT_SECONDS
+        super().__init__(Pool(self.connect, READERS, wait),
+                         Pool(self.connect, 1, wait))
+
+    @property
+    def description(self) -> str:
+        """Name the file."""
+        return f"the SQLite database {self.path}"
+
+    def connect(self) -> sqlite3.Connection:
+        """Open a connection in WAL mode with foreign keys and a busy
+        timeout; the caller issues BEGIN and COMMIT itself."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise Unavailable(
+                f"Cannot create the folder of {self.description}: "
+                f"{error.strerror}.") from None
+        connection = sqlite3.connect(
+            str(self.path), timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as error:
+            connection.close()
+            raise self.translate(error) or Unavailable(
+                f"Cannot use {self.description}: {error}.") from None
+        return connection
+
+    def begin(self, connection: sqlite3.Connection,
+              write: bool) -> sqlite3.Cursor:
+        """BEGIN IMMEDIATE for writes (the write lock at once), BEGIN for
+        reads (a snapshot from the first read on)."""
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        return cursor
+
+    def translate(self, error: Exception) -> StorageError | None:
+        """Map SQLite's errors to storage errors by their message, which
+        every Python version has (``sqlite_errorname`` came in 3.11)."""
+        text = str(error).lower()
+        if isinstance(error, sqlite3.IntegrityError) and "unique" in text:
+            return UniqueViolation(str(error))
+        if "locked" in text or "busy" in text:
+            return Busy("The database is busy; try again shortly.")
+        if "readonly" in text or "read-only" in text:
+            return Unavailable("The database is read-only, so nothing can "
+                               "be saved; its operator must fix it.")
+        if "disk is full" in text:
+            return Unavailable("The database's disk is full, so nothing "
+                               "can be saved; its operator must free "
+                               "space.")
+        if "unable to open" in text or "disk i/o" in text:
+            return Unavailable(f"Cannot open {self.description}: {error}.")
+        return None
+
+    def schema_version(self, transaction: Transaction) -> int:
+        """Read ``PRAGMA user_version``."""
+        return int(transaction.value("PRAGMA user_version"))
+
+    def set_schema_version(self, transaction: Transaction,
+                           version: int) -> None:
+        """Write ``PRAGMA user_version`` (it takes no placeholder; the
+        value is our own whole number)."""
+        transaction.execute(f"PRAGMA user_version = {int(version)}")
+
+    @contextmanager
+    def migrating(self) -> Iterator[Transaction]:
+        """One write transaction: SQLite's DDL is transactional and the
+        write lock keeps other processes out."""
+        with self.transaction(write=True) as transaction:
+            yield transaction

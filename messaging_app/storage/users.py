@@ -1,0 +1,135 @@
+"""Users: accounts, their login keys, and deleting them.
+
+Usernames and emails are unique by their login key: the text in Unicode
+NFKC form, case-folded, so ``Élise``, ``élise`` and a fullwidth
+``ｅｌｉｓｅ``... are one name, and logging in with any of them finds it.
+The key columns carry the unique indexes on every engine.
+"""
+import unicodedata
+from collections.abc import Sequence
+from typing import Literal
+
+from messaging_app.clock import utc_now
+from messaging_app.ids import new_id
+from messaging_app.storage.engine import Engine, Transaction
+from messaging_app.storage.errors import Duplicate, UniqueViolation
+from messaging_app.storage.records import User
+
+LoginField = Literal["username", "email"]
+COLUMNS = ("user_id, username, email, password_hash, first_name, "
+           "last_name, phone_number, role, created_at")
+# Only these column names ever reach an SQL string; values use placeholders.
+KEY_COLUMNS: dict[LoginField, str] = {"username": "username_key",
+                                      "email": "email_key"}
+
+
+def login_key(text: str) -> str:
+    """Return the form of a username or email that uniqueness and login
+    compare: NFKC, then case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def placeholders(values: Sequence[object]) -> str:
+    """Return ``?, ?, ?`` with one placeholder per value."""
+    return ", ".join("?" for _ in values)
+
+
+class Users:
+    """The ``users`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Work on ``engine``."""
+        self._engine = engine
+
+    def create(self, *, username: str, email: str, password_hash: str,
+               first_name: str, last_name: str,
+               phone_number: str | None = None,
+               role: str = "guest") -> User:
+        """Store a new user and return it; raise Duplicate naming the
+        field whose key is taken."""
+        user = User(new_id(), username, email, password_hash, first_name,
+                    last_name, phone_number, role, utc_now())
+        keys: dict[LoginField, str] = {"username": login_key(username),
+                                       "email": login_key(email)}
+        try:
+            with self._engine.transaction(write=True) as transaction:
+                self._refuse_taken(transaction, keys)
+                transaction.execute(
+                    f"INSERT INTO users ({COLUMNS}, username_key, "
+                    f"email_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (user.user_id, username, email, password_hash,
+                     first_name, last_name, phone_number, role,
+                     user.created_at, keys["username"], keys["email"]))
+        except UniqueViolation:
+            # Another process stored the same name since the check.
+            with self._engine.transaction() as transaction:
+                self._refuse_taken(transaction, keys)
+            raise
+        return user
+
+    @staticmethod
+    def _refuse_taken(transaction: Transaction,
+                      keys: dict[LoginField, str]) -> None:
+        """Raise Duplicate when a user has one of these keys already."""
+        for field, key in keys.items():
+            if transaction.row(
+                    f"SELECT 1 FROM users WHERE {KEY_COLUMNS[field]} = ?",
+                    (key,)):
+                raise Duplicate(field)
+
+    def by_id(self, user_id: str) -> User | None:
+        """Return the user with this id, or None."""
+        with self._engine.transaction() as transaction:
+            row = transaction.row(
+                f"SELECT {COLUMNS} FROM users WHERE user_id = ?", (user_id,))
+        return User(*row) if row else None
+
+    def by_login(self, field: LoginField, login: str) -> User | None:
+        """Return the user whose username (or email) has the login key of
+        ``login``, or None."""
+        with self._engine.transaction() as transaction:
+            row = transaction.row(
+                f"SELECT {COLUMNS} FROM users "
+                f"WHERE {KEY_COLUMNS[field]} = ?", (login_key(login),))
+        return User(*row) if row else None
+
+    def existing_ids(self, user_ids: Sequence[str]) -> set[str]:
+        """Return which of ``user_ids`` belong to existing users."""
+        if not user_ids:
+            return set()
+        with self._engine.transaction() as transaction:
+            rows = transaction.rows(
+                f"SELECT user_id FROM users "
+                f"WHERE user_id IN ({placeholders(user_ids)})", user_ids)
+        return {row[0] for row in rows}
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a user's password hash."""
+        with self._engine.transaction(write=True) as transaction:
+            transaction.execute(
+                "UPDATE users SET password_hash = ? WHERE user_id = ?",
+                (password_hash, user_id))
+
+    def delete(self, username: str) -> bool:
+        """Delete a user with their memberships and messages, in one
+        transaction; False when nobody has that username.
+
+        The conversations' message counts lose the user's messages first;
+        the database's cascades then remove the rows.
+        """
+        with self._engine.transaction(write=True) as transaction:
+            user_id = transaction.value(
+                "SELECT user_id FROM users WHERE username_key = ?",
+                (login_key(username),))
+            if user_id is None:
+                return False
+            transaction.execute(
+                "UPDATE conversations SET message_count = message_count - ("
+                "SELECT p.message_count FROM participants AS p "
+                "WHERE p.conversation_id = conversations.conversation_id "
+                "AND p.user_id = ?) WHERE conversation_id IN ("
+                "SELECT conversation_id FROM participants WHERE user_id = ?)",
+                (user_id, user_id))
+            transaction.execute("DELETE FROM users WHERE user_id = ?",
+                                (user_id,))
+        return True
