@@ -11,7 +11,6 @@ import getpass
 import logging
 import signal
 import sys
-import threading
 from typing import List, Optional
 
 from messaging_app.accounts import create_account
@@ -67,13 +66,13 @@ def serve(settings: Settings) -> int:
     if settings.password_cost < DEFAULT_PASSWORD_COST:
         logger.warning("MESSAGING_PASSWORD_COST is below %d: fit for tests "
                        "only.", DEFAULT_PASSWORD_COST)
-    stop = threading.Event()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: stop.set())
+    # Blocked here, and in every thread the server starts, the two
+    # signals wait for sigwait below: no handler, no polling.
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     with running_server(settings) as server:
-        print("Serving on " + server.base_url, flush=True)
-        while not stop.wait(1):
-            pass
+        print(f"Serving on {server.base_url}", flush=True)
+        signal.sigwait(stopping)
         logger.info("stopping")
     return 0
 

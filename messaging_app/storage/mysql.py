@@ -142,13 +142,18 @@ class MySQLEngine(Engine):
         since nothing has happened in the transaction yet."""
         start = "START TRANSACTION" if write else \
             "START TRANSACTION READ ONLY"
-        cursor = connection.cursor(buffered=True)
         try:
+            cursor = connection.cursor(buffered=True)
             cursor.execute(start)
         except mysql.connector.Error as error:
-            if error.errno not in CONNECTION_LOST:
+            if error.errno not in CONNECTION_LOST and \
+                    connection.is_connected():
                 raise
-            connection.reconnect()
+            try:
+                connection.reconnect()
+            except mysql.connector.Error:
+                raise Unavailable(f"Cannot reach {self.description}.") \
+                    from None
             cursor = connection.cursor(buffered=True)
             cursor.execute(SESSION)
             cursor.execute(start)

@@ -18,6 +18,9 @@ from messaging_app.storage import (Duplicate, MessageFilter, SchemaTooNew,
                                    Storage, StorageError, open_storage)
 from messaging_app.storage import messages as messages_module
 from messaging_app.storage.schema import MIGRATIONS
+from messaging_app.testing import fast_settings, in_process_api
+from tools.mariadb_testing import mysql_url
+from tools.mysql_server import start_throwaway
 
 # The schema of databases made before the storage package (version 1),
 # to check that such a file is upgraded.
@@ -474,3 +477,27 @@ def test_an_unknown_database_url_is_one_sentence() -> None:
         open_storage("postgres://somewhere/db")
     assert str(refused.value) == ("The database URL must start with "
                                   "sqlite:/// or mysql://, not 'postgres'.")
+
+
+def test_mariadb_going_away_is_503_and_its_return_is_seen(
+        tmp_path: Path) -> None:
+    """With its MariaDB stopped, the API's health check is a 503 saying
+    the database cannot be reached (no Retry-After: waiting a second will
+    not help); once the server is back, pooled connections reconnect and
+    the next check is a 200."""
+    server = start_throwaway(tmp_path / "mariadb")
+    try:
+        url = mysql_url(server.env(), "health")
+        with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
+            client = api.client()
+            assert client.get("/api/health/").status == 200
+            server.stop()
+            refused = client.get("/api/health/")
+            assert refused.status == 503
+            assert refused.body["detail"].startswith(
+                "Cannot reach the MySQL database health_")
+            assert "Retry-After" not in refused.headers
+            server.start()
+            assert client.get("/api/health/").status == 200
+    finally:
+        server.stop()
