@@ -58,13 +58,12 @@ class Conversations:
                    user_id: str) -> bool | None:
         """Tell whether a user is in a conversation; None when the
         conversation does not exist."""
-        with self._engine.transaction() as transaction:
-            row = transaction.row(
-                "SELECT EXISTS (SELECT 1 FROM participants "
-                "WHERE conversation_id = ? AND user_id = ?) "
-                "FROM conversations WHERE conversation_id = ?",
-                (conversation_id, user_id, conversation_id))
-        return None if row is None else bool(row[0])
+        rows = self._engine.query(
+            "SELECT EXISTS (SELECT 1 FROM participants "
+            "WHERE conversation_id = ? AND user_id = ?) "
+            "FROM conversations WHERE conversation_id = ?",
+            (conversation_id, user_id, conversation_id))
+        return bool(rows[0][0]) if rows else None
 
 
 def load(transaction: Transaction,

@@ -213,26 +213,22 @@ class Engine:
         raise NotImplementedError
         yield  # pragma: no cover
 
-    @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Transaction]:
-        """Run the block in one transaction on a pooled connection.
+    def run_alone(self, connection: Any, sql: str,
+                  params: tuple) -> list[tuple]:
+        """Run one statement outside any explicit transaction (the
+        engine's autocommit) and return its rows."""
+        raise NotImplementedError
 
-        A writing transaction takes its write locks from the start where
-        the engine can (SQLite's BEGIN IMMEDIATE), so it waits for its
-        turn instead of failing half-way. Driver errors leave as the
-        storage errors they mean.
-        """
+    @contextmanager
+    def lent(self, write: bool) -> Iterator[Any]:
+        """Lend a pooled connection for the block. A driver error leaves
+        as the storage error it means; a connection that cannot be
+        trusted afterwards is closed instead of going back to the pool."""
         pool = self.write_pool if write else self.read_pool
         connection = pool.borrow()
         broken = False
         try:
-            cursor = self.begin(connection, write)
-            transaction = Transaction(cursor, self.dialect)
-            yield transaction
-            if transaction.discarded:
-                connection.rollback()
-            else:
-                connection.commit()
+            yield connection
         except BaseException as error:
             broken = not rolled_back(connection)
             if isinstance(error, self.driver_error):
@@ -244,6 +240,34 @@ class Engine:
             raise
         finally:
             pool.give_back(connection, broken)
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Transaction]:
+        """Run the block in one transaction on a pooled connection.
+
+        A writing transaction takes its write locks from the start where
+        the engine can (SQLite's BEGIN IMMEDIATE), so it waits for its
+        turn instead of failing half-way.
+        """
+        with self.lent(write) as connection:
+            transaction = Transaction(self.begin(connection, write),
+                                      self.dialect)
+            yield transaction
+            if transaction.discarded:
+                connection.rollback()
+            else:
+                connection.commit()
+
+    def query(self, sql: str, params: Params = ()) -> list[tuple]:
+        """Run one read-only statement on its own and return its rows.
+
+        A single statement sees one consistent state by itself, so it
+        needs no BEGIN and COMMIT around it (two statements, or two round
+        trips to a server, fewer).
+        """
+        with self.lent(write=False) as connection:
+            return self.run_alone(connection, self.dialect.statement(sql),
+                                  tuple(params))
 
     def close(self) -> None:
         """Close every idle connection of the engine."""

@@ -16,17 +16,17 @@ from collections.abc import Sequence
 
 from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
-from messaging_app.storage.engine import Engine, Transaction
+from messaging_app.storage.engine import Engine
 from messaging_app.storage.records import Message, MessageFilter, Person
 from messaging_app.storage.users import placeholders
 
-SELECT = (
-    "SELECT m.message_id, m.conversation_id, u.user_id, u.username, "
-    "u.first_name, u.last_name, m.message_body, m.sent_at, m.edited_at, "
-    "m.seq FROM messages AS m JOIN users AS u ON u.user_id = m.sender_id ")
+SELECTED = (
+    "m.message_id, m.conversation_id, u.user_id, u.username, u.first_name, "
+    "u.last_name, m.message_body, m.sent_at, m.edited_at, m.seq")
+JOIN_SENDER = "JOIN users AS u ON u.user_id = m.sender_id "
+SELECT = f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
 # Conversations merged by one statement of a page; more are merged here.
 CONVERSATIONS_PER_STATEMENT = 100
-Key = tuple[str, int]
 
 
 def message_from(row: Sequence) -> Message:
@@ -72,10 +72,9 @@ class Messages:
 
     def get(self, message_id: str) -> Message | None:
         """Return a message, or None."""
-        with self._engine.transaction() as transaction:
-            row = transaction.row(SELECT + "WHERE m.message_id = ?",
+        rows = self._engine.query(SELECT + "WHERE m.message_id = ?",
                                   (message_id,))
-        return message_from(row) if row else None
+        return message_from(rows[0]) if rows else None
 
     def edit(self, message_id: str, body: str) -> Message | None:
         """Replace a message's body and stamp ``edited_at``; None when the
@@ -116,36 +115,76 @@ class Messages:
     def page(self, selection: MessageFilter, limit: int, offset: int,
              newest_first: bool = False) -> tuple[int, list[Message]]:
         """Return how many messages match ``selection`` and one page of
-        them, read in one transaction so that the two agree."""
+        them. The count and the page come from one statement, so they
+        agree without a transaction."""
+        conversations = self._conversations(selection)
+        if not conversations:
+            return 0, []
+        count_sql, count_params = count_query(selection, conversations)
+        if len(conversations) > CONVERSATIONS_PER_STATEMENT:
+            return self._page_in_parts(selection, conversations, limit,
+                                       offset, newest_first)
+        firsts_sql, firsts_params = firsts_query(
+            selection, conversations, limit + offset, newest_first)
+        order = ordering(newest_first, "m.")
+        rows = self._engine.query(
+            f"SELECT ({count_sql}), {SELECTED} FROM ({firsts_sql} "
+            f"LIMIT ? OFFSET ?) AS page "
+            f"JOIN messages AS m ON m.seq = page.seq {JOIN_SENDER}{order}",
+            [*count_params, *firsts_params, limit, offset])
+        if not rows:
+            return int(self._engine.query(count_sql, count_params)[0][0]
+                       or 0), []
+        return int(rows[0][0] or 0), [message_from(row[1:]) for row in rows]
+
+    def _conversations(self, selection: MessageFilter) -> list[str]:
+        """Return the conversations a selection reads from."""
+        if selection.member_id is None:
+            return [selection.conversation_id] \
+                if selection.conversation_id else []
+        sql = "SELECT conversation_id FROM participants WHERE user_id = ?"
+        params = [selection.member_id]
+        if selection.conversation_id is not None:
+            sql += " AND conversation_id = ?"
+            params.append(selection.conversation_id)
+        return [row[0] for row in self._engine.query(sql, params)]
+
+    def _page_in_parts(self, selection: MessageFilter,
+                       conversations: list[str], limit: int, offset: int,
+                       newest_first: bool) -> tuple[int, list[Message]]:
+        """Page a member of more conversations than one statement merges:
+        the first rows of each group of them, merged here, in one
+        transaction."""
+        wanted = limit + offset
         with self._engine.transaction() as transaction:
-            conversations = conversations_of(transaction, selection)
-            if not conversations:
-                return 0, []
-            count = count_messages(transaction, selection, conversations)
-            keys = page_keys(transaction, selection, conversations,
-                             limit + offset, newest_first)[offset:]
-            if not keys:
+            count_sql, count_params = count_query(selection, conversations)
+            count = int(transaction.value(count_sql, count_params) or 0)
+            parts: list[list[tuple[str, int]]] = []
+            for start in range(0, len(conversations),
+                               CONVERSATIONS_PER_STATEMENT):
+                sql, params = firsts_query(
+                    selection, conversations[
+                        start:start + CONVERSATIONS_PER_STATEMENT],
+                    wanted, newest_first)
+                parts.append([(sent_at, seq) for sent_at, seq in
+                              transaction.rows(f"{sql} LIMIT ?",
+                                               [*params, wanted])])
+            keys = list(heapq.merge(*parts, reverse=newest_first))
+            seqs = [seq for _, seq in keys[offset:wanted]]
+            if not seqs:
                 return count, []
-            seqs = [seq for _, seq in keys]
             rows = transaction.rows(
-                SELECT + f"WHERE m.seq IN ({placeholders(seqs)})", seqs)
+                f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
+                f"WHERE m.seq IN ({placeholders(seqs)})", seqs)
         by_seq = {row[9]: row for row in rows}
         return count, [message_from(by_seq[seq]) for seq in seqs
                        if seq in by_seq]
 
 
-def conversations_of(transaction: Transaction,
-                     selection: MessageFilter) -> list[str]:
-    """Return the conversations a selection reads from."""
-    if selection.member_id is None:
-        return [selection.conversation_id] \
-            if selection.conversation_id else []
-    sql = "SELECT conversation_id FROM participants WHERE user_id = ?"
-    params = [selection.member_id]
-    if selection.conversation_id is not None:
-        sql += " AND conversation_id = ?"
-        params.append(selection.conversation_id)
-    return [row[0] for row in transaction.rows(sql, params)]
+def ordering(newest_first: bool, prefix: str = "") -> str:
+    """Return the ORDER BY of a list: by time, then by ``seq``."""
+    direction = "DESC" if newest_first else "ASC"
+    return f" ORDER BY {prefix}sent_at {direction}, {prefix}seq {direction}"
 
 
 def narrowing(selection: MessageFilter) -> tuple[str, list[str]]:
@@ -160,48 +199,36 @@ def narrowing(selection: MessageFilter) -> tuple[str, list[str]]:
     return sql, params
 
 
-def count_messages(transaction: Transaction, selection: MessageFilter,
-                   conversations: list[str]) -> int:
-    """Count the matching messages: from the kept counts when no time
-    filter applies, otherwise over the index range of the times."""
+def count_query(selection: MessageFilter,
+                conversations: list[str]) -> tuple[str, list[str]]:
+    """Return the query counting the matching messages: a sum of the kept
+    counts when no time filter applies, else a count over the index range
+    of the times."""
     marks = placeholders(conversations)
     if selection.sent_after is None and selection.sent_before is None:
         if selection.sender_id is None:
-            sql = (f"SELECT SUM(message_count) FROM conversations "
-                   f"WHERE conversation_id IN ({marks})")
-            params = conversations
-        else:
-            sql = (f"SELECT SUM(message_count) FROM participants "
-                   f"WHERE conversation_id IN ({marks}) AND user_id = ?")
-            params = [*conversations, selection.sender_id]
-    else:
-        conditions, values = narrowing(selection)
-        sql = (f"SELECT COUNT(*) FROM messages "
-               f"WHERE conversation_id IN ({marks}){conditions}")
-        params = [*conversations, *values]
-    return int(transaction.value(sql, params) or 0)
+            return (f"SELECT SUM(message_count) FROM conversations "
+                    f"WHERE conversation_id IN ({marks})", conversations)
+        return (f"SELECT SUM(message_count) FROM participants "
+                f"WHERE conversation_id IN ({marks}) AND user_id = ?",
+                [*conversations, selection.sender_id])
+    conditions, values = narrowing(selection)
+    return (f"SELECT COUNT(*) FROM messages "
+            f"WHERE conversation_id IN ({marks}){conditions}",
+            [*conversations, *values])
 
 
-def page_keys(transaction: Transaction, selection: MessageFilter,
-              conversations: list[str], wanted: int,
-              newest_first: bool) -> list[Key]:
-    """Return the ``(sent_at, seq)`` of the first ``wanted`` matching
-    messages in order: the first ``wanted`` of each conversation, from
-    its index, merged."""
-    direction = "DESC" if newest_first else "ASC"
-    order = f" ORDER BY sent_at {direction}, seq {direction}"
+def firsts_query(selection: MessageFilter, conversations: list[str],
+                 wanted: int, newest_first: bool) -> tuple[str, list]:
+    """Return a query of the ``(sent_at, seq)`` of the first ``wanted``
+    matching messages of each conversation, each read from its index,
+    merged in order (the caller adds the LIMIT)."""
+    order = ordering(newest_first)
     conditions, values = narrowing(selection)
     first_of_one = (
         f"SELECT * FROM (SELECT sent_at, seq FROM messages "
         f"WHERE conversation_id = ?{conditions}{order} LIMIT ?) AS firsts")
-    merged: list[list[Key]] = []
-    for start in range(0, len(conversations), CONVERSATIONS_PER_STATEMENT):
-        chunk = conversations[start:start + CONVERSATIONS_PER_STATEMENT]
-        sql = " UNION ALL ".join([first_of_one] * len(chunk))
-        params = [value for conversation_id in chunk
-                  for value in (conversation_id, *values, wanted)]
-        rows = transaction.rows(f"{sql}{order} LIMIT ?", [*params, wanted])
-        merged.append([(sent_at, seq) for sent_at, seq in rows])
-    if len(merged) == 1:
-        return merged[0]
-    return list(heapq.merge(*merged, reverse=newest_first))[:wanted]
+    params = [value for conversation_id in conversations
+              for value in (conversation_id, *values, wanted)]
+    return " UNION ALL ".join([first_of_one] * len(conversations)) + order, \
+        params

@@ -126,7 +126,7 @@ class MySQLEngine(Engine):
             options.pop("database")
         try:
             connection = mysql.connector.connect(
-                **options, autocommit=False, charset="utf8mb4",
+                **options, autocommit=True, charset="utf8mb4",
                 collation="utf8mb4_bin", connection_timeout=WAIT_SECONDS)
             cursor = connection.cursor()
             cursor.execute(SESSION)
@@ -137,14 +137,29 @@ class MySQLEngine(Engine):
         return connection
 
     def begin(self, connection: Any, write: bool) -> Any:
-        """Start a transaction (READ ONLY for reads); a connection the
-        server dropped while it sat in the pool is reconnected first,
-        since nothing has happened in the transaction yet."""
-        start = "START TRANSACTION" if write else \
-            "START TRANSACTION READ ONLY"
+        """Start a transaction (READ ONLY for reads)."""
+        return self.fresh_cursor(connection, "START TRANSACTION" if write
+                                 else "START TRANSACTION READ ONLY")
+
+    def run_alone(self, connection: Any, sql: str,
+                  params: tuple) -> list[tuple]:
+        """Run one statement in autocommit mode (its own transaction)."""
+        cursor = self.fresh_cursor(connection, sql, params)
+        rows = list(cursor.fetchall())
+        cursor.close()
+        return rows
+
+    def fresh_cursor(self, connection: Any, sql: str,
+                     params: tuple = ()) -> Any:
+        """Run the first statement of a connection's turn on a new cursor.
+
+        A connection that the server dropped while it sat in the pool
+        fails here, before anything has happened: it is reconnected and
+        the statement sent again.
+        """
         try:
             cursor = connection.cursor(buffered=True)
-            cursor.execute(start)
+            cursor.execute(sql, params)
         except mysql.connector.Error as error:
             if error.errno not in CONNECTION_LOST and \
                     connection.is_connected():
@@ -156,7 +171,7 @@ class MySQLEngine(Engine):
                     from None
             cursor = connection.cursor(buffered=True)
             cursor.execute(SESSION)
-            cursor.execute(start)
+            cursor.execute(sql, params)
         return cursor
 
     def translate(self, error: Exception) -> StorageError | None:

@@ -103,6 +103,11 @@ class SQLiteEngine(Engine):
         cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         return cursor
 
+    def run_alone(self, connection: sqlite3.Connection, sql: str,
+                  params: tuple) -> list[tuple]:
+        """Run one statement in SQLite's own implicit transaction."""
+        return connection.execute(sql, params).fetchall()
+
     def translate(self, error: Exception) -> StorageError | None:
         """Map SQLite's errors to storage errors by their message, which
         every Python version has (``sqlite_errorname`` came in 3.11)."""

@@ -79,28 +79,25 @@ class Users:
 
     def by_id(self, user_id: str) -> User | None:
         """Return the user with this id, or None."""
-        with self._engine.transaction() as transaction:
-            row = transaction.row(
-                f"SELECT {COLUMNS} FROM users WHERE user_id = ?", (user_id,))
-        return User(*row) if row else None
+        rows = self._engine.query(
+            f"SELECT {COLUMNS} FROM users WHERE user_id = ?", (user_id,))
+        return User(*rows[0]) if rows else None
 
     def by_login(self, field: LoginField, login: str) -> User | None:
         """Return the user whose username (or email) has the login key of
         ``login``, or None."""
-        with self._engine.transaction() as transaction:
-            row = transaction.row(
-                f"SELECT {COLUMNS} FROM users "
-                f"WHERE {KEY_COLUMNS[field]} = ?", (login_key(login),))
-        return User(*row) if row else None
+        rows = self._engine.query(
+            f"SELECT {COLUMNS} FROM users WHERE {KEY_COLUMNS[field]} = ?",
+            (login_key(login),))
+        return User(*rows[0]) if rows else None
 
     def existing_ids(self, user_ids: Sequence[str]) -> set[str]:
         """Return which of ``user_ids`` belong to existing users."""
         if not user_ids:
             return set()
-        with self._engine.transaction() as transaction:
-            rows = transaction.rows(
-                f"SELECT user_id FROM users "
-                f"WHERE user_id IN ({placeholders(user_ids)})", user_ids)
+        rows = self._engine.query(
+            f"SELECT user_id FROM users "
+            f"WHERE user_id IN ({placeholders(user_ids)})", user_ids)
         return {row[0] for row in rows}
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
