@@ -11,12 +11,12 @@ from messaging_app.errors import (Forbidden, NotFound, Unauthorized,
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
                                        require_participant, require_sender)
-from messaging_app.representations import (conversation, message,
+from messaging_app.representations import (MESSAGE, conversation, message,
                                            own_user, public_user)
 from messaging_app.request import Request
 from messaging_app.response import (Response, encode_json,
                                     encoded_json_response, json_response,
-                                    no_content)
+                                    json_response_with, no_content)
 from messaging_app.services import Services
 from messaging_app.storage import Message, MessageFilter
 from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
@@ -164,10 +164,10 @@ def message_page(services: Services, request: Request,
     if ordering not in ORDERINGS:
         fields.error("ordering", "Use sent_at or -sent_at.")
     fields.check()
-    count, found = services.storage.messages.page(
-        selection, page.size, page.offset, ORDERINGS[ordering])
-    return json_response(dict(page_body(request, page, count), results=[
-        message(each) for each in found]))
+    count, results = services.storage.messages.page(
+        selection, page.size, page.offset, ORDERINGS[ordering], MESSAGE)
+    return json_response_with(page_body(request, page, count), "results",
+                              results)
 
 
 def list_conversation_messages(services: Services, request: Request,

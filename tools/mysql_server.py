@@ -114,6 +114,9 @@ def free_port() -> int:
 def port_is_free(port: int) -> bool:
     """Return True when nothing listens on ``port`` on loopback."""
     with socket.socket() as probe:
+        # As the server binds: connections it closed (TIME_WAIT) do not
+        # keep the port from it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

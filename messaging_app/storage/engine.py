@@ -56,6 +56,16 @@ class Dialect:
         """Return the statement that drops index ``name`` of ``table``."""
         raise NotImplementedError
 
+    def json_object(self, members: Sequence[tuple[str, str]]) -> str:
+        """Return an expression building a JSON object of these (name,
+        SQL expression) members; the names are our own constants."""
+        raise NotImplementedError
+
+    def json_array(self, item: str, order: str) -> str:
+        """Return an aggregate building a JSON array of ``item`` over the
+        rows of a subquery ordered by ``order`` (``[]`` for none)."""
+        raise NotImplementedError
+
 
 class Transaction:
     """One transaction on a lent connection: run statements, read rows.

@@ -9,20 +9,33 @@ order of ``sent_at`` in a conversation follows the order of its commits.
 
 Pages are ordered by ``(sent_at, seq)``, which never ties. A page of one
 conversation walks its index; a page over several conversations takes the
-first rows of each and merges them, so neither reads a long history.
+first rows of each and merges them, so neither reads a long history. The
+database returns a page as one JSON text in the shape it is given (see
+representations.py), with its count: one row rather than one per
+message, and no decoding and encoding in Python.
 """
 import heapq
 from collections.abc import Sequence
 
 from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
-from messaging_app.storage.engine import Engine
-from messaging_app.storage.records import Message, MessageFilter, Person
+from messaging_app.storage.engine import Dialect, Engine
+from messaging_app.storage.records import (Message, MessageFilter, Person,
+                                           Shape)
 from messaging_app.storage.users import placeholders
 
-SELECTED = (
-    "m.message_id, m.conversation_id, u.user_id, u.username, u.first_name, "
-    "u.last_name, m.message_body, m.sent_at, m.edited_at, m.seq")
+# Where each attribute of a Message comes from, in the order message_from
+# reads them; a page names them by alias() (``sender.user_id`` becomes
+# ``sender_user_id``).
+COLUMNS = {
+    "message_id": "m.message_id", "conversation_id": "m.conversation_id",
+    "sender.user_id": "u.user_id", "sender.username": "u.username",
+    "sender.first_name": "u.first_name", "sender.last_name": "u.last_name",
+    "message_body": "m.message_body", "sent_at": "m.sent_at",
+    "edited_at": "m.edited_at", "seq": "m.seq"}
+SELECTED = ", ".join(COLUMNS.values())
+ALIASED = ", ".join(f"{column} AS {attribute.replace('.', '_')}"
+                    for attribute, column in COLUMNS.items())
 JOIN_SENDER = "JOIN users AS u ON u.user_id = m.sender_id "
 SELECT = f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
 # Conversations merged by one statement of a page; more are merged here.
@@ -113,29 +126,28 @@ class Messages:
         return True
 
     def page(self, selection: MessageFilter, limit: int, offset: int,
-             newest_first: bool = False) -> tuple[int, list[Message]]:
+             newest_first: bool, shape: Shape) -> tuple[int, str]:
         """Return how many messages match ``selection`` and one page of
-        them. The count and the page come from one statement, so they
-        agree without a transaction."""
+        them as the text of a JSON array of objects laid out as ``shape``
+        says. Both come from one statement, so they agree."""
         conversations = self._conversations(selection)
         if not conversations:
-            return 0, []
+            return 0, "[]"
         count_sql, count_params = count_query(selection, conversations)
         if len(conversations) > CONVERSATIONS_PER_STATEMENT:
             return self._page_in_parts(selection, conversations, limit,
-                                       offset, newest_first)
+                                       offset, newest_first, shape)
         firsts_sql, firsts_params = firsts_query(
             selection, conversations, limit + offset, newest_first)
-        order = ordering(newest_first, "m.")
-        rows = self._engine.query(
-            f"SELECT ({count_sql}), {SELECTED} FROM ({firsts_sql} "
-            f"LIMIT ? OFFSET ?) AS page "
-            f"JOIN messages AS m ON m.seq = page.seq {JOIN_SENDER}{order}",
-            [*count_params, *firsts_params, limit, offset])
-        if not rows:
-            return int(self._engine.query(count_sql, count_params)[0][0]
-                       or 0), []
-        return int(rows[0][0] or 0), [message_from(row[1:]) for row in rows]
+        rows_sql = (f"SELECT {ALIASED} FROM ({firsts_sql} LIMIT ? OFFSET ?)"
+                    f" AS page JOIN messages AS m ON m.seq = page.seq "
+                    f"{JOIN_SENDER}{ordering(newest_first, 'm.')}")
+        count, text = self._engine.query(
+            f"SELECT ({count_sql}), "
+            f"{json_array(self._engine.dialect, shape, newest_first)} "
+            f"FROM ({rows_sql}) AS page_rows",
+            [*count_params, *firsts_params, limit, offset])[0]
+        return int(count or 0), text
 
     def _conversations(self, selection: MessageFilter) -> list[str]:
         """Return the conversations a selection reads from."""
@@ -151,7 +163,8 @@ class Messages:
 
     def _page_in_parts(self, selection: MessageFilter,
                        conversations: list[str], limit: int, offset: int,
-                       newest_first: bool) -> tuple[int, list[Message]]:
+                       newest_first: bool,
+                       shape: Shape) -> tuple[int, str]:
         """Page a member of more conversations than one statement merges:
         the first rows of each group of them, merged here, in one
         transaction."""
@@ -170,15 +183,32 @@ class Messages:
                               transaction.rows(f"{sql} LIMIT ?",
                                                [*params, wanted])])
             keys = list(heapq.merge(*parts, reverse=newest_first))
-            seqs = [seq for _, seq in keys[offset:wanted]]
-            if not seqs:
-                return count, []
-            rows = transaction.rows(
-                f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
-                f"WHERE m.seq IN ({placeholders(seqs)})", seqs)
-        by_seq = {row[9]: row for row in rows}
-        return count, [message_from(by_seq[seq]) for seq in seqs
-                       if seq in by_seq]
+            seqs = [seq for _, seq in keys[offset:wanted]] or [-1]
+            array = json_array(transaction.dialect, shape, newest_first)
+            text = transaction.value(
+                f"SELECT {array} FROM (SELECT {ALIASED} FROM messages AS m "
+                f"{JOIN_SENDER}"
+                f"WHERE m.seq IN ({placeholders(seqs)})"
+                f"{ordering(newest_first, 'm.')}) AS page_rows", seqs)
+        return count, text
+
+
+def json_array(dialect: Dialect, shape: Shape, newest_first: bool) -> str:
+    """Return the aggregate that builds a page's JSON array from the
+    aliased columns of its rows, each object laid out as ``shape``."""
+    return dialect.json_array(json_object(dialect, shape),
+                              ordering(newest_first).removeprefix(
+                                  " ORDER BY "))
+
+
+def json_object(dialect: Dialect, shape: Shape, prefix: str = "") -> str:
+    """Return the expression building one message's JSON object from the
+    aliased columns of a page's row."""
+    return dialect.json_object([
+        (field.name, json_object(dialect, field.shape,
+                                 f"{prefix}{field.source}.")
+         if field.shape else f"{prefix}{field.source}".replace(".", "_"))
+        for field in shape])
 
 
 def ordering(newest_first: bool, prefix: str = "") -> str:

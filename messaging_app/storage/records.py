@@ -4,6 +4,7 @@ Views turn them into the API's JSON with ``messaging_app.representations``;
 storage never decides how a resource looks on the wire.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,18 @@ class MessageFilter:
     sender_id: str | None = None
     sent_after: str | None = None
     sent_before: str | None = None
+
+
+class Field(NamedTuple):
+    """One member of a JSON object: its ``name`` on the wire, the record
+    attribute it comes from, and for a nested record its own shape."""
+
+    name: str
+    source: str
+    shape: "tuple[Field, ...] | None" = None
+
+
+# How a record is laid out as a JSON object, member by member. The shapes
+# themselves belong to the API (representations.py); storage follows one
+# when it builds a page's JSON in the database.
+Shape = tuple[Field, ...]

@@ -54,6 +54,17 @@ class SQLiteDialect(Dialect):
         """Return DROP INDEX IF EXISTS (SQLite names indexes globally)."""
         return f"DROP INDEX IF EXISTS {name}"
 
+    def json_object(self, members: Sequence[tuple[str, str]]) -> str:
+        """Return json_object('name', expression, ...)."""
+        return "json_object(" + ", ".join(
+            f"'{name}', {expression}" for name, expression in members) + ")"
+
+    def json_array(self, item: str, order: str) -> str:
+        """Return json_group_array, which takes the rows in the order the
+        subquery gives them (SQLite before 3.44 has no ORDER BY inside an
+        aggregate)."""
+        return f"json_group_array({item})"
+
 
 class SQLiteEngine(Engine):
     """A SQLite database file."""

@@ -2,6 +2,7 @@
 """Storage on both engines (a SQLite file and a throwaway MariaDB
 database): migrations, counts, pages, uniqueness, failures, and the
 SQLite-only properties of the file."""
+import json
 import sqlite3
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 
 from messaging_app.clock import iso_utc, utc_now
 from messaging_app.ids import new_id
+from messaging_app.representations import MESSAGE, message
 from messaging_app.storage import (Duplicate, MessageFilter, SchemaTooNew,
                                    Storage, StorageError, open_storage)
 from messaging_app.storage import messages as messages_module
@@ -120,8 +122,17 @@ def assert_counts_true(storage: Storage, conversation_id: str) -> None:
 
 def bodies(storage: Storage, **selection: str | None) -> list[str]:
     """Return the bodies of the first 100 matching messages, in order."""
-    _, page = storage.messages.page(MessageFilter(**selection), 100, 0)
-    return [message.message_body for message in page]
+    _, found = page(storage, MessageFilter(**selection), 100, 0)
+    return [message["message_body"] for message in found]
+
+
+def page(storage: Storage, selection: MessageFilter, limit: int,
+         offset: int, newest_first: bool = False) -> tuple[int, list[dict]]:
+    """Return the count and the decoded page of a selection, shaped as
+    the API shapes messages."""
+    count, text = storage.messages.page(selection, limit, offset,
+                                        newest_first, MESSAGE)
+    return count, json.loads(text)
 
 
 def test_a_new_database_gets_the_latest_schema(database_url: str) -> None:
@@ -185,9 +196,8 @@ def test_counts_follow_posts_deletes_and_deleted_users(
         posted[1].message_id)
     assert not storage.messages.delete(posted[1].message_id)
     assert_counts_true(storage, conversation_id)
-    count, _ = storage.messages.page(
-        MessageFilter(conversation_id=conversation_id, sender_id=first),
-        10, 0)
+    count, _ = page(storage, MessageFilter(
+        conversation_id=conversation_id, sender_id=first), 10, 0)
     assert count == 3
     third = add_user(storage, "third")
     other = storage.conversations.create([first, third]).conversation_id
@@ -195,8 +205,8 @@ def test_counts_follow_posts_deletes_and_deleted_users(
     assert storage.users.delete("first")
     assert_counts_true(storage, conversation_id)
     assert_counts_true(storage, other)
-    assert storage.messages.page(
-        MessageFilter(conversation_id=conversation_id), 10, 0)[0] == 0
+    assert page(storage, MessageFilter(conversation_id=conversation_id),
+                10, 0)[0] == 0
 
 
 def test_only_a_participant_posts_and_nothing_else_is_written(
@@ -284,13 +294,13 @@ def test_pages_merge_many_conversations_in_time_order(
     assert bodies(storage, member_id=me) == everything
     mine = [body for body, sender in expected if sender == me]
     assert bodies(storage, member_id=me, sender_id=me) == mine
-    count, page = storage.messages.page(MessageFilter(member_id=me), 4, 5,
-                                        newest_first=True)
+    count, found = page(storage, MessageFilter(member_id=me), 4, 5,
+                        newest_first=True)
     assert count == 15
-    assert [m.message_body for m in page] == everything[::-1][5:9]
+    assert [m["message_body"] for m in found] == everything[::-1][5:9]
     outsider = add_user(storage, "outsider")
-    assert storage.messages.page(MessageFilter(member_id=outsider), 10,
-                                 0) == (0, [])
+    assert page(storage, MessageFilter(member_id=outsider), 10, 0) == (
+        0, [])
 
 
 def test_time_filters_are_exclusive(storage: Storage) -> None:
@@ -299,10 +309,10 @@ def test_time_filters_are_exclusive(storage: Storage) -> None:
     sent = [storage.messages.add(conversation_id, first, f"m{n}")
             for n in range(4)]
     times = [message.sent_at for message in sent if message]
-    count, page = storage.messages.page(MessageFilter(
+    count, found = page(storage, MessageFilter(
         conversation_id=conversation_id, sent_after=times[0],
         sent_before=times[3]), 10, 0)
-    assert (count, [m.message_body for m in page]) == (2, ["m1", "m2"])
+    assert (count, [m["message_body"] for m in found]) == (2, ["m1", "m2"])
 
 
 def test_concurrent_posts_are_all_stored_in_a_total_order(
@@ -326,8 +336,9 @@ def test_concurrent_posts_are_all_stored_in_a_total_order(
     for thread in threads:
         thread.join()
     listed = bodies(storage, conversation_id=conversation_id)
-    listed += [m.message_body for m in storage.messages.page(
-        MessageFilter(conversation_id=conversation_id), 100, 100)[1]]
+    listed += [m["message_body"] for m in page(
+        storage, MessageFilter(conversation_id=conversation_id), 100,
+        100)[1]]
     assert sorted(listed) == sorted(f"{n}:{i}" for n in range(8)
                                     for i in range(25))
     for number in range(8):
@@ -501,3 +512,23 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
             assert client.get("/api/health/").status == 200
     finally:
         server.stop()
+
+
+def test_a_page_built_by_the_database_matches_one_built_here(
+        storage: Storage) -> None:
+    """The database lays a page's messages out exactly as
+    representations.message lays out one record: same members, same
+    order, same values (quotes, newlines, non-ASCII and a null)."""
+    conversation_id, first, second = a_conversation(storage)
+    texts = ['say "hi"\n\tand \\ bye', "Ünïcødé ✓ 🎉", "\x01 control"]
+    sent = [storage.messages.add(conversation_id, first, text)
+            for text in texts]
+    edited = storage.messages.edit(sent[0].message_id if sent[0] else "",
+                                   "edited")
+    expected = [message(one) for one in [edited, *sent[1:]] if one]
+    _, text = storage.messages.page(
+        MessageFilter(conversation_id=conversation_id), 10, 0, False,
+        MESSAGE)
+    assert json.loads(text) == expected
+    assert [list(item) for item in json.loads(text)] == [
+        list(item) for item in expected]
