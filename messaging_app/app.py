@@ -13,10 +13,11 @@ from typing import List, Optional
 
 from messaging_app.auth import authenticate
 from messaging_app.errors import ApiError, ServiceUnavailable
-from messaging_app.middleware import (RateLimiter, RequestLog,
-                                      check_open_hours, check_role)
+from messaging_app.middleware import (RateLimiter, check_open_hours,
+                                      check_role)
 from messaging_app.passwords import PasswordChecker
 from messaging_app.request import Request
+from messaging_app.requestlog import RequestLog
 from messaging_app.response import Response, error_response
 from messaging_app.router import Match, Route, resolve
 from messaging_app.routes import ROUTES
