@@ -31,6 +31,14 @@ class FlakyFile(io.BytesIO):
         """Keep the content readable after the log is closed."""
 
 
+def write_elsewhere(log: RequestLog, method: str, path: str) -> None:
+    """Log a request from another thread, outside this one's ``held``."""
+    other = threading.Thread(target=log.write,
+                             args=(None, method, path, 405, 0.001))
+    other.start()
+    other.join()
+
+
 def fields(line: str) -> list[str]:
     """Return a line's method, path, status and anything after the
     duration (its first field, the time, changes)."""
@@ -45,10 +53,7 @@ def test_lines_keep_the_order_of_requests_and_their_outcome(
     log = RequestLog(tmp_path / "requests.log")
     with log.held() as held:
         log.write("u1", "GET", "/api/big/", 200, 0.001)
-        other = threading.Thread(target=log.write, args=(
-            None, "G\x1b[31mET", "/a b", 405, 0.001))
-        other.start()
-        other.join()
+        write_elsewhere(log, "G\x1b[31mET", "/a b")
         log.flush()
         assert (tmp_path / "requests.log").read_text() == ""
         held.outcome = "cut-off"
@@ -68,10 +73,7 @@ def test_a_slow_send_does_not_hold_the_lines_after_it(
     log = RequestLog(tmp_path / "requests.log")
     with log.held():
         log.write(None, "GET", "/slow/", 200, 0.001)
-        other = threading.Thread(target=log.write, args=(
-            None, "GET", "/fast/", 200, 0.001))
-        other.start()
-        other.join()
+        write_elsewhere(log, "GET", "/fast/")
         log.flush()
         assert "/fast/" in (tmp_path / "requests.log").read_text()
     log.close()
