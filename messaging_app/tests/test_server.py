@@ -43,7 +43,7 @@ class CountingSocket:
         self._writes.append(len(data))
         return self._sock.send(data, *flags)
 
-    def sendmsg(self, buffers: List[bytes], *args: object) -> int:
+    def sendmsg(self, buffers: list[bytes], *args: object) -> int:
         """Count one (gather) write, then send it."""
         self._writes.append(sum(len(buffer) for buffer in buffers))
         return self._sock.sendmsg(buffers, *args)

@@ -174,7 +174,8 @@ def test_page_links_come_from_the_base_url_not_the_host_header(
     public = "https://chat.example.com/prefix/"
     with live_server(tmp_path, base_url=public) as server:
         assert server.base_url == public
-        local = "http://{}:{}".format(*server.server_address[:2])
+        host, port = server.server_address[:2]
+        local = f"http://{host}:{port}"
         owner, guest = register(local), register(local)
         for _ in range(2):
             owner.client.post("/api/conversations/",
