@@ -1,4 +1,5 @@
-"""The chat API on the hardened HTTP server of ``httpserver.py``.
+"""The chat API on the hardened HTTP server of ``httpserver.py`` and
+``httphandler.py``.
 
 ``ApiHandler`` turns each HTTP request into a ``Request`` for the
 ``Application`` and sends back its ``Response``; ``ApiServer`` serves an
@@ -15,7 +16,8 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from messaging_app.app import Application, build_application
-from messaging_app.httpserver import JSONRequestHandler, JSONServer, Limits
+from messaging_app.httphandler import JSONRequestHandler
+from messaging_app.httpserver import JSONServer, Limits
 from messaging_app.request import Request
 from messaging_app.router import Route
 from messaging_app.settings import Settings
