@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from bench.harness import machine_lines, write_results
-from messaging_app.server import JSONRequestHandler, JSONServer
+from messaging_app.httpserver import JSONRequestHandler, JSONServer
 from messaging_app.storage import Storage, iso_utc, new_id
 from messaging_app.tests.helpers import conversation_between, register
 from messaging_app.tests.live_server import ChildServer, LiveServer

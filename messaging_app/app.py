@@ -14,10 +14,11 @@ from typing import List, Optional
 
 from messaging_app.auth import authenticate
 from messaging_app.errors import ApiError, ServiceUnavailable
-from messaging_app.middleware import (RequestLog, check_open_hours,
-                                      check_rate, check_role)
+from messaging_app.middleware import (check_open_hours, check_rate,
+                                      check_role)
 from messaging_app.passwords import PasswordChecker
 from messaging_app.request import Request
+from messaging_app.requestlog import RequestLog
 from messaging_app.response import Response, error_response
 from messaging_app.router import Route, resolve
 from messaging_app.routes import ROUTES

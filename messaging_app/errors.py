@@ -3,9 +3,9 @@
 Views and helpers raise these; the application turns any of them into a JSON
 response, so a client never sees HTML or a traceback.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
-Headers = List[Tuple[str, str]]
+Headers = list[tuple[str, str]]
 
 
 class ApiError(Exception):
@@ -14,7 +14,7 @@ class ApiError(Exception):
     status = 500
     detail = "Internal server error"
 
-    def __init__(self, detail: Optional[str] = None) -> None:
+    def __init__(self, detail: str | None = None) -> None:
         """Use ``detail`` instead of the class's default sentence."""
         super().__init__(detail or self.detail)
         if detail:
@@ -35,7 +35,7 @@ class ValidationError(ApiError):
     status = 400
     detail = "Invalid input."
 
-    def __init__(self, errors: Dict[str, List[str]]) -> None:
+    def __init__(self, errors: dict[str, list[str]]) -> None:
         """Keep the sentences that explain each invalid field."""
         super().__init__()
         self.errors = errors
@@ -58,7 +58,7 @@ class Unauthorized(ApiError):
     status = 401
     detail = "Authentication credentials were not provided."
 
-    def __init__(self, detail: Optional[str] = None,
+    def __init__(self, detail: str | None = None,
                  token_sent: bool = False) -> None:
         """Say in the challenge whether a token was sent and refused."""
         super().__init__(detail)
@@ -93,7 +93,7 @@ class MethodNotAllowed(ApiError):
 
     def __init__(self, method: str, allowed: Sequence[str]) -> None:
         """Remember the methods the path does accept."""
-        super().__init__('Method "{}" not allowed.'.format(method))
+        super().__init__(f'Method "{method}" not allowed.')
         self.allowed = sorted(allowed)
 
     def headers(self) -> Headers:
@@ -102,10 +102,22 @@ class MethodNotAllowed(ApiError):
 
 
 class RequestTimeout(ApiError):
-    """The client stopped sending its body before the socket timeout."""
+    """The body did not arrive within its deadline, or stalled longer than
+    the socket timeout."""
 
     status = 408
     detail = "The request body did not arrive in time."
+
+
+class ClientDisconnected(ApiError):
+    """The client closed or reset the connection while sending its body.
+
+    Nobody is left to read an answer; 499 is the status nginx logs for it,
+    so the request log tells a client that went away from a server error.
+    """
+
+    status = 499
+    detail = "The client closed the connection."
 
 
 class LengthRequired(ApiError):
@@ -122,8 +134,7 @@ class PayloadTooLarge(ApiError):
 
     def __init__(self, limit: int) -> None:
         """Name the limit in the sentence."""
-        super().__init__(
-            "The request body is larger than {} bytes.".format(limit))
+        super().__init__(f"The request body is larger than {limit} bytes.")
 
 
 class UnsupportedMediaType(ApiError):
@@ -141,7 +152,7 @@ class TooManyRequests(ApiError):
     def __init__(self, retry_after: int) -> None:
         """Tell the client how many seconds to wait."""
         super().__init__(
-            "Too many messages; try again in {} seconds.".format(retry_after))
+            f"Too many messages; try again in {retry_after} seconds.")
         self.retry_after = retry_after
 
     def headers(self) -> Headers:
@@ -156,7 +167,7 @@ class ServiceUnavailable(ApiError):
     status = 503
     detail = "The service is unavailable; try again shortly."
 
-    def __init__(self, detail: Optional[str] = None,
+    def __init__(self, detail: str | None = None,
                  retry: bool = True) -> None:
         """Suggest a retry after a second only when one may succeed."""
         super().__init__(detail)

@@ -1,10 +1,11 @@
 """Page-number pagination with the body shape of Django REST Framework.
 
 ``?page=N&page_size=M`` (20 by default, at most 100) selects a page; the
-body is ``{"count", "next", "previous", "results"}`` with absolute links.
+body is ``{"count", "next", "previous", "results"}`` with absolute links,
+built from the configured base URL of the API and never from the request's
+``Host`` header, which any client can set.
 """
 from dataclasses import dataclass
-from typing import Optional
 from urllib.parse import urlencode
 
 from messaging_app.errors import NotFound
@@ -49,12 +50,12 @@ def page_body(request: Request, page: Page, count: int) -> dict:
             if page.number > 1 else None}
 
 
-def page_link(request: Request, number: int) -> Optional[str]:
+def page_link(request: Request, number: int) -> str:
     """Return the absolute URL of page ``number`` of the same list."""
     params = request.query_params()
     params.pop("page", None)
     if number > 1:
         params["page"] = str(number)
     query = urlencode(params)
-    return "{}{}{}".format(request.base_url, request.path,
-                           "?" + query if query else "")
+    url = request.base_url + request.path.lstrip("/")
+    return f"{url}?{query}" if query else url

@@ -2,35 +2,45 @@
 
 The body is read lazily and only once, within the size limit, so a request
 refused before its body matters (no token, unknown path) never makes the
-server read megabytes.
+server read megabytes; a client that asked for ``100 Continue`` gets it
+only then. The server (or a WSGI adapter) passes a function that reads
+the body, so nothing here knows about sockets.
 """
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, Optional
 
 from messaging_app.errors import (BadRequest, LengthRequired,
                                   PayloadTooLarge, UnsupportedMediaType)
+from messaging_app.http11 import parse_content_length, parse_media_type
 from messaging_app.storage.records import User
 
 BodyReader = Callable[[int], bytes]
 
 
+def no_body(size: int) -> bytes:
+    """Read nothing: the body reader of a request made without one."""
+    return b""
+
+
 @dataclass
 class Request:
     """One HTTP request, independent of the socket it came from; header
-    names are in lower case."""
+    names are in lower case. ``base_url`` is where clients reach the API,
+    ending in a slash."""
 
     method: str
     path: str
-    query: Dict[str, List[str]]
+    query: dict[str, list[str]]
     headers: Mapping[str, str]
     client_ip: str
     base_url: str
-    read_body: BodyReader = field(repr=False, default=lambda size: b"")
+    read_body: BodyReader = field(repr=False, default=no_body)
     max_body_bytes: int = 1 << 20
     request_id: str = ""
-    user: Optional[User] = None
+    user: User | None = None
     body_consumed: bool = False
+    parsed_body: dict | None = field(default=None, repr=False)
 
     @property
     def caller(self) -> User:
@@ -40,7 +50,7 @@ class Request:
             raise RuntimeError("The request was not authenticated.")
         return self.user
 
-    def query_params(self) -> Dict[str, str]:
+    def query_params(self) -> dict[str, str]:
         """Return each query parameter's last value."""
         return {name: values[-1] for name, values in self.query.items()}
 
@@ -56,21 +66,29 @@ class Request:
         except BadRequest:
             return True
 
-    def content_length(self) -> Optional[int]:
+    def content_length(self) -> int | None:
         """Return the declared body length, or None when not declared."""
         text = self.headers.get("content-length")
         if text is None:
             return None
-        if not text.strip().isdigit():
+        length = parse_content_length(text)
+        if length is None:
             raise BadRequest("The Content-Length header is not a number.")
-        return int(text)
+        return length
 
     def json(self) -> dict:
-        """Read the body and return it as a JSON object.
+        """Read the body once and return it as a JSON object; later calls
+        return the same object.
 
         An empty body reads as ``{}`` so that missing fields are reported
         field by field.
         """
+        if self.parsed_body is None:
+            self.parsed_body = self.read_json()
+        return self.parsed_body
+
+    def read_json(self) -> dict:
+        """Check the framing and the type, then read and decode the body."""
         length = self.content_length()
         if length is None or "transfer-encoding" in self.headers:
             raise LengthRequired()
@@ -87,21 +105,27 @@ class Request:
 
 
 def is_json_type(content_type: str) -> bool:
-    """Tell whether a Content-Type names JSON in UTF-8."""
-    media, _, parameters = content_type.partition(";")
-    media = media.strip().lower()
-    charset = parameters.strip().lower()
+    """Tell whether a Content-Type names JSON in UTF-8: the charset, if
+    any, may be quoted and in any case."""
+    media, parameters = parse_media_type(content_type)
     json_media = media == "application/json" or (
         media.startswith("application/") and media.endswith("+json"))
-    return json_media and charset in ("", "charset=utf-8")
+    return json_media and parameters.get("charset", "utf-8").lower() in (
+        "utf-8", "utf8")
 
 
 def parse_json_object(raw: bytes) -> dict:
-    """Decode ``raw`` as a UTF-8 JSON object or raise BadRequest."""
+    """Decode ``raw`` as a UTF-8 JSON object or raise BadRequest.
+
+    Nesting deeper than the interpreter's recursion limit makes the
+    decoder raise RecursionError: that is the client's doing too.
+    """
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("The body is not valid JSON.") from None
+    except RecursionError:
+        raise BadRequest("The body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
     return data

@@ -1,9 +1,21 @@
 """Responses as views build them: a status, headers and a JSON body."""
 import json
 from dataclasses import dataclass, field
-from typing import Any, List, Tuple
+from typing import Any
 
 from messaging_app.errors import ApiError
+
+# On every response of the API: nothing it answers is meant for a cache
+# (tokens above all, and private messages), and a browser must not take a
+# body for another type than the one declared.
+STANDARD_HEADERS = (("Cache-Control", "no-store"),
+                    ("X-Content-Type-Options", "nosniff"))
+JSON_TYPE = ("Content-Type", "application/json")
+
+
+def standard_headers() -> list[tuple[str, str]]:
+    """Return a new list of the headers every response carries."""
+    return list(STANDARD_HEADERS)
 
 
 @dataclass
@@ -12,11 +24,11 @@ class Response:
 
     status: int
     body: bytes = b""
-    headers: List[Tuple[str, str]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=standard_headers)
 
 
 # One encoder for every response: json.dumps with options builds a new one
-# on each call (0.8 us of the 2.6 it took).
+# on each call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -27,7 +39,7 @@ def encode_json(data: Any) -> bytes:
 
 def encoded_json_response(body: bytes, status: int = 200) -> Response:
     """Build a JSON response from a body encoded already."""
-    return Response(status, body, [("Content-Type", "application/json")])
+    return Response(status, body, [JSON_TYPE, *STANDARD_HEADERS])
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -2,12 +2,16 @@
 
 No socket is involved, so it is tested directly. A path that no route
 matches is a 404; a path that matches with another method is a 405 that
-lists the accepted methods. Path parameters are UUIDs: a malformed id
-matches no route, which makes it a 404 rather than a crash further on.
+lists the accepted methods. ``HEAD`` goes wherever ``GET`` does (the
+server sends the same headers without the body). Path parameters are
+UUIDs: a malformed id matches no route, which makes it a 404 rather than a
+crash further on.
 """
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Dict, NamedTuple, Pattern, Sequence
+from re import Pattern
+from typing import NamedTuple
 
 from messaging_app.errors import MethodNotAllowed, NotFound
 
@@ -21,7 +25,7 @@ def compile_pattern(pattern: str) -> Pattern:
     parts = PARAMETER.split(pattern)
     # split() alternates literal text and parameter names.
     regex = "".join(
-        "(?P<{}>{})".format(part, UUID_PATTERN) if index % 2
+        f"(?P<{part}>{UUID_PATTERN})" if index % 2
         else re.escape(part)
         for index, part in enumerate(parts))
     return re.compile(regex + r"\Z")
@@ -51,28 +55,31 @@ class Match(NamedTuple):
     """The route a request goes to and the parameters of its path."""
 
     route: Route
-    params: Dict[str, str]
+    params: dict[str, str]
 
 
 def resolve(routes: Sequence[Route], method: str, path: str) -> Match:
     """Find the route for ``method`` and ``path``.
 
     The slashless form of a path works too. Ids are returned in lower case,
-    the form they are stored in. Only the routes of the request's method
-    are tried first (a pattern match costs about 0.3 us); the others only
+    the form they are stored in. A HEAD request gets the GET route. Only
+    the routes of the request's method are tried first; the others only
     when none matches, to tell a 405 from a 404.
     """
     if not path.endswith("/"):
         path += "/"
+    wanted = "GET" if method == "HEAD" else method
     for route in routes:
-        if route.method != method:
+        if route.method != wanted:
             continue
         found = route.regex.match(path)
         if found is not None:
             params = {name: value.lower()
                       for name, value in found.groupdict().items()}
             return Match(route, params)
-    allowed = [route.method for route in routes if route.regex.match(path)]
+    allowed = {route.method for route in routes if route.regex.match(path)}
+    if "GET" in allowed:
+        allowed.add("HEAD")
     if allowed:
         raise MethodNotAllowed(method, allowed)
     raise NotFound()

@@ -6,9 +6,10 @@ sees when a value is wrong. The secret key that signs tokens is read from
 """
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = PACKAGE_DIR.parent / "var" / "messaging.sqlite3"
@@ -41,14 +42,18 @@ class Settings:
     secret_key: str = ""
     access_token_minutes: float = 15
     refresh_token_days: float = 7
-    log_file: Optional[Path] = None
+    log_file: Path | None = None
     rate_limit: RateLimit = RateLimit(30, 60)
     max_body_bytes: int = 1 << 20
     max_connections: int = 512
+    max_connections_per_address: int = 32
     socket_timeout: float = 30
+    header_timeout: float = 10
+    body_timeout: float = 30
+    base_url: str = ""
     password_cost: int = DEFAULT_PASSWORD_COST
-    open_hours: Optional[Tuple[int, int]] = None
-    allowed_roles: Tuple[str, ...] = ()
+    open_hours: tuple[int, int] | None = None
+    allowed_roles: tuple[str, ...] = ()
 
     @property
     def database(self) -> str:
@@ -81,8 +86,9 @@ def positive_number(env: Mapping[str, str], name: str, default: float,
     except ValueError:
         value = 0
     if value <= 0:
-        raise SettingsError("{} must be a positive {}, not {!r}.".format(
-            name, "whole number" if kind is int else "number", text))
+        kind_name = "whole number" if kind is int else "number"
+        raise SettingsError(
+            f"{name} must be a positive {kind_name}, not {text!r}.")
     return value
 
 
@@ -96,11 +102,11 @@ def parse_rate_limit(text: str) -> RateLimit:
     if limit.limit <= 0 or limit.window_seconds <= 0:
         raise SettingsError(
             "MESSAGING_RATE_LIMIT must look like 30/60 (messages per "
-            "seconds), not {!r}.".format(text))
+            f"seconds), not {text!r}.")
     return limit
 
 
-def parse_open_hours(text: str) -> Optional[Tuple[int, int]]:
+def parse_open_hours(text: str) -> tuple[int, int] | None:
     """Parse ``"6-21"`` (open from 06:00 until 21:00) or nothing for off."""
     if not text.strip():
         return None
@@ -112,25 +118,45 @@ def parse_open_hours(text: str) -> Optional[Tuple[int, int]]:
     if not all(0 <= hour <= 24 for hour in hours) or hours[0] == hours[1]:
         raise SettingsError(
             "MESSAGING_OPEN_HOURS must look like 6-21 (from hour to hour, "
-            "0 to 24), not {!r}.".format(text))
+            f"0 to 24), not {text!r}.")
     return hours
 
 
-def parse_roles(text: str) -> Tuple[str, ...]:
+def parse_roles(text: str) -> tuple[str, ...]:
     """Parse ``"admin,host"`` into the roles the role gate lets through."""
     roles = tuple(role.strip() for role in text.split(",") if role.strip())
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         raise SettingsError(
-            "MESSAGING_ALLOWED_ROLES may only name {}, not {!r}.".format(
-                ", ".join(ROLES), ", ".join(unknown)))
+            f"MESSAGING_ALLOWED_ROLES may only name {', '.join(ROLES)}, "
+            f"not {', '.join(unknown)!r}.")
     return roles
 
 
+def parse_base_url(text: str) -> str:
+    """Read ``MESSAGING_BASE_URL``: the http or https URL clients reach
+    the API at (behind a proxy, the proxy's), kept with one trailing
+    slash; empty means the address the server listens on."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    if (parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment):
+        raise SettingsError(
+            "MESSAGING_BASE_URL must be an http or https URL such as "
+            f"https://chat.example.com/, not {text!r}.")
+    return text.rstrip("/") + "/"
+
+
 def load_settings(env: Mapping[str, str] = os.environ,
-                  db: Optional[str] = None, host: Optional[str] = None,
-                  port: Optional[int] = None,
-                  database_url: Optional[str] = None) -> Settings:
+                  db: str | None = None, host: str | None = None,
+                  port: int | None = None,
+                  database_url: str | None = None) -> Settings:
     """Build the settings from the environment, flags taking precedence."""
     db_path = Path(db or env.get("MESSAGING_DB") or DEFAULT_DB)
     log_file = env.get("MESSAGING_LOG_FILE", "").strip()
@@ -142,20 +168,32 @@ def load_settings(env: Mapping[str, str] = os.environ,
         port=8000 if port is None else port,
         secret_key=env.get("MESSAGING_SECRET_KEY", ""),
         access_token_minutes=positive_number(
-            env, "MESSAGING_ACCESS_TOKEN_MINUTES", 15, float),
+            env, "MESSAGING_ACCESS_TOKEN_MINUTES",
+            Settings.access_token_minutes, float),
         refresh_token_days=positive_number(
-            env, "MESSAGING_REFRESH_TOKEN_DAYS", 7, float),
+            env, "MESSAGING_REFRESH_TOKEN_DAYS",
+            Settings.refresh_token_days, float),
         log_file=Path(log_file).resolve() if log_file else None,
         rate_limit=parse_rate_limit(
             env.get("MESSAGING_RATE_LIMIT", "").strip() or "30/60"),
         max_body_bytes=positive_number(
-            env, "MESSAGING_MAX_BODY_BYTES", 1 << 20),
+            env, "MESSAGING_MAX_BODY_BYTES", Settings.max_body_bytes),
         max_connections=positive_number(
-            env, "MESSAGING_MAX_CONNECTIONS", 512),
+            env, "MESSAGING_MAX_CONNECTIONS", Settings.max_connections),
+        max_connections_per_address=positive_number(
+            env, "MESSAGING_MAX_CONNECTIONS_PER_ADDRESS",
+            Settings.max_connections_per_address),
         socket_timeout=positive_number(
-            env, "MESSAGING_SOCKET_TIMEOUT", 30, float),
+            env, "MESSAGING_SOCKET_TIMEOUT", Settings.socket_timeout,
+            float),
+        header_timeout=positive_number(
+            env, "MESSAGING_HEADER_TIMEOUT", Settings.header_timeout,
+            float),
+        body_timeout=positive_number(
+            env, "MESSAGING_BODY_TIMEOUT", Settings.body_timeout, float),
+        base_url=parse_base_url(env.get("MESSAGING_BASE_URL", "")),
         password_cost=positive_number(
-            env, "MESSAGING_PASSWORD_COST", DEFAULT_PASSWORD_COST),
+            env, "MESSAGING_PASSWORD_COST", Settings.password_cost),
         open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
         allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
     )
@@ -167,8 +205,8 @@ def check_secret_key(key: str) -> None:
     """Refuse a configured secret key that is too short to sign safely."""
     if key and len(key.encode()) < MIN_SECRET_BYTES:
         raise SettingsError(
-            "MESSAGING_SECRET_KEY must be at least {} bytes long; leave it "
-            "unset to have one generated.".format(MIN_SECRET_BYTES))
+            f"MESSAGING_SECRET_KEY must be at least {MIN_SECRET_BYTES} "
+            "bytes long; leave it unset to have one generated.")
 
 
 def load_secret_key(settings: Settings) -> str:
@@ -191,8 +229,8 @@ def read_key_file(path: Path) -> str:
     key = path.read_text().strip()
     if len(key.encode()) < MIN_SECRET_BYTES:
         raise SettingsError(
-            "The secret key file {} is shorter than {} bytes; delete it to "
-            "have a new one generated.".format(path, MIN_SECRET_BYTES))
+            f"The secret key file {path} is shorter than {MIN_SECRET_BYTES} "
+            "bytes; delete it to have a new one generated.")
     return key
 
 

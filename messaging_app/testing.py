@@ -70,7 +70,7 @@ class AppClient(Client):
             method=method, path=target.path or "/",
             query=parse_qs(target.query, keep_blank_values=True),
             headers=fields, client_ip=self.client_ip,
-            base_url=self.base_url,
+            base_url=f"{self.base_url}/",
             read_body=lambda size: (body or b"")[:size],
             max_body_bytes=self.app.services.settings.max_body_bytes,
             request_id=f"test-{next(REQUEST_NUMBERS)}")

@@ -5,11 +5,13 @@ Every problem is collected before anything is written, so a client learns
 about all its mistakes at once and a refused request changes nothing.
 """
 import re
+import reprlib
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 from messaging_app.clock import iso_utc
 from messaging_app.errors import ValidationError
+from messaging_app.http11 import ASCII_DIGITS
 from messaging_app.ids import canonical_uuid
 
 USERNAME = re.compile(r"[\w.@+-]+\Z")
@@ -28,18 +30,36 @@ def encodable(text: str) -> bool:
     return True
 
 
-def parse_time(text: str) -> Optional[str]:
+def parse_time(text: str) -> str | None:
     """Return an ISO 8601 time as stored (UTC, microseconds), or None.
 
-    A time without an offset is taken as UTC.
+    A time without an offset is taken as UTC. A time whose conversion to
+    UTC leaves the calendar (year 9999 with a negative offset, year 1 with
+    a positive one) is no valid time either.
     """
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return iso_utc(moment)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return iso_utc(moment)
+
+
+def parse_whole_number(text: str, maximum: int) -> int | None:
+    """Return ``text`` as a whole number from 1 to ``maximum``, or None.
+
+    Only ASCII digits count (``str.isdigit`` also accepts ``"\u00b2"``,
+    which ``int`` refuses), and their count is checked before converting,
+    so thousands of digits cost nothing.
+    """
+    if not ASCII_DIGITS.match(text):
+        return None
+    digits = text.lstrip("0")
+    if not digits or len(digits) > len(str(maximum)):
+        return None
+    number = int(digits)
+    return number if number <= maximum else None
 
 
 class Fields:
@@ -149,14 +169,14 @@ class Fields:
         value = self.data.get(name)
         if value is None:
             return default
-        if not (isinstance(value, str) and value.isdigit()
-                and 1 <= int(value) <= maximum):
-            self.error(name, "Enter a whole number from 1 to {}.".format(
-                maximum))
+        number = (parse_whole_number(value, maximum)
+                  if isinstance(value, str) else None)
+        if number is None:
+            self.error(name, f"Enter a whole number from 1 to {maximum}.")
             return default
-        return int(value)
+        return number
 
-    def time(self, name: str) -> Optional[str]:
+    def time(self, name: str) -> str | None:
         """Read an optional ISO 8601 time, as stored."""
         value = self.data.get(name)
         if value is None:
@@ -167,7 +187,13 @@ class Fields:
         return found
 
 
+# Quotes a client's value without walking all of it: a JSON body may nest
+# lists hundreds deep.
+SHORT_REPR = reprlib.Repr()
+SHORT_REPR.maxstring = SHORT_REPR.maxother = 60
+
+
 def describe(value: object) -> str:
     """Quote a client's value briefly for an error sentence."""
-    text = repr(value)
+    text = SHORT_REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -9,7 +9,9 @@ server's. With gunicorn, two worker processes of eight threads each::
     gunicorn -w 2 -k gthread --threads 8 -b 127.0.0.1:8000 \\
         messaging_app.wsgi:application
 
-Settings come from the same ``MESSAGING_*`` variables as ``serve``. Each
+Settings come from the same ``MESSAGING_*`` variables as ``serve``; set
+``MESSAGING_BASE_URL`` to the address clients use, which page links start
+with (the default is http://127.0.0.1:8000/, ``serve``'s own). Each
 worker process builds its own Application (its own connections) on its
 first request, so a server that imports the module before forking its
 workers shares nothing between them; whatever must hold across processes
@@ -95,11 +97,11 @@ class WSGIApplication:
                  start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request."""
         app = self.application()
-        host = environ.get("SERVER_NAME", "127.0.0.1")
-        base_url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}:" \
-            f"{environ.get('SERVER_PORT', '80')}"
-        request = request_from(environ, base_url,
-                               app.services.settings.max_body_bytes)
+        settings = app.services.settings
+        # Never from Host (a WSGI server's SERVER_NAME may come from it).
+        base_url = settings.base_url or \
+            f"http://{settings.host}:{settings.port}/"
+        request = request_from(environ, base_url, settings.max_body_bytes)
         response = app.handle(request)
         start_response(status_line(response.status),
                        response_headers(response))

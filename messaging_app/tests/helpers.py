@@ -6,9 +6,12 @@ Clients, people and servers shared with the benchmarks are in
 ``messaging_app.testing``.
 """
 import socket
+import threading
 import time
 from collections.abc import Callable
 
+from messaging_app.request import Request
+from messaging_app.response import Response, json_response
 from messaging_app.server import ApiServer
 
 # Seconds before a test that waits for the server gives up.
@@ -37,15 +40,32 @@ def exchange(address: tuple[str, int], data: bytes) -> bytes:
     A server that answers before reading everything may reset the
     connection; what it answered until then is returned.
     """
-    chunks = []
     with socket.create_connection(address, timeout=WAIT) as sock:
         try:
             sock.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        try:
-            for chunk in iter(lambda: sock.recv(65536), b""):
-                chunks.append(chunk)
-        except ConnectionResetError:
-            pass
+        return read_until_closed(sock)
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Return what the server sends until it closes (or resets) the
+    connection."""
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except ConnectionResetError:
+        pass
     return b"".join(chunks)
+
+
+def hold(entered: threading.Event, release: threading.Event
+         ) -> Callable[[object, Request], Response]:
+    """Return a view that waits for ``release`` once it has started."""
+    def slow(services: object, request: Request) -> Response:
+        """Signal that the request is in flight, then wait."""
+        entered.set()
+        release.wait(WAIT)
+        return json_response({"done": True})
+    return slow

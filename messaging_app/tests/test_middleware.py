@@ -27,7 +27,7 @@ def test_the_request_log_has_one_line_per_request_and_no_secrets(
         alice = register(ApiClient(server.base_url))
         exchange(server.server_address[:2],
                  b"GET /api/nothing\x01forged HTTP/1.1\r\n"
-                 b"Connection: close\r\n\r\n")
+                 b"Host: x\r\nConnection: close\r\n\r\n")
         alice.client.get("/api/users/me/?page=1")
     lines = (tmp_path / "requests.log").read_text().splitlines()
     assert [line.split()[1:5] for line in lines] == [

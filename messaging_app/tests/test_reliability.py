@@ -15,6 +15,7 @@ import pytest
 
 from messaging_app.client import ApiClient
 from messaging_app.testing import LiveServer
+from messaging_app.tests.helpers import read_until_closed
 
 SOCKET_TIMEOUT = 1
 HANG_GUARD = 60
@@ -23,10 +24,13 @@ HANG_GUARD = 60
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         LiveServer]:
-    """Run a server that drops a silent connection after one second."""
+    """Run a server that drops a silent connection after one second; its
+    per-address cap is raised, since every test client comes from
+    127.0.0.1 and these tests are about time limits."""
     folder = tmp_path_factory.mktemp("impatient")
     live = LiveServer(folder / "chat.sqlite3",
-                      {"MESSAGING_SOCKET_TIMEOUT": str(SOCKET_TIMEOUT)})
+                      {"MESSAGING_SOCKET_TIMEOUT": str(SOCKET_TIMEOUT),
+                       "MESSAGING_MAX_CONNECTIONS_PER_ADDRESS": "512"})
     yield live
     live.stop()
 
@@ -44,19 +48,6 @@ def wait_until(condition: Callable[[], bool]) -> bool:
 def connect(server: LiveServer) -> socket.socket:
     """Open a raw TCP connection to the server."""
     return socket.create_connection(server.address, timeout=HANG_GUARD)
-
-
-def read_until_closed(connection: socket.socket) -> bytes:
-    """Read what the server sends until it closes the connection."""
-    received = b""
-    try:
-        while True:
-            chunk = connection.recv(65536)
-            if not chunk:
-                return received
-            received += chunk
-    finally:
-        connection.close()
 
 
 def status_of(raw: bytes) -> int:
@@ -78,22 +69,22 @@ def threads_settle(server: LiveServer) -> bool:
 def test_half_sent_request_is_dropped_and_others_served(
         impatient: LiveServer) -> None:
     """A request line and half the headers, then silence."""
-    stalled = connect(impatient)
-    stalled.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\n")
-    assert healthy(impatient)
-    assert read_until_closed(stalled) == b""
+    with connect(impatient) as stalled:
+        stalled.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\n")
+        assert healthy(impatient)
+        assert read_until_closed(stalled) == b""
     assert threads_settle(impatient)
 
 
 def test_short_body_gets_408_and_others_served(
         impatient: LiveServer) -> None:
     """A body shorter than its Content-Length ends in 408 and a close."""
-    stalled = connect(impatient)
-    stalled.sendall(b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
-                    b"Content-Type: application/json\r\n"
-                    b"Content-Length: 1000\r\n\r\n{\"user")
-    assert healthy(impatient)
-    answer = read_until_closed(stalled)
+    with connect(impatient) as stalled:
+        stalled.sendall(b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: application/json\r\n"
+                        b"Content-Length: 1000\r\n\r\n{\"user")
+        assert healthy(impatient)
+        answer = read_until_closed(stalled)
     assert status_of(answer) == 408
     assert answer.endswith(b'"detail":"The request body did not arrive '
                            b'in time."}')
@@ -117,10 +108,10 @@ def test_300_idle_connections_do_not_block_others(
 
 def test_100_kb_header_gets_431(impatient: LiveServer) -> None:
     """A 100 KB header line is refused with a JSON 431, not a crash."""
-    huge = connect(impatient)
-    huge.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                 b"a" * 100_000 + b"\r\n\r\n")
-    answer = read_until_closed(huge)
+    with connect(impatient) as huge:
+        huge.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                     b"a" * 100_000 + b"\r\n\r\n")
+        answer = read_until_closed(huge)
     assert status_of(answer) == 431
     assert answer.split(b"\r\n\r\n", 1)[1].startswith(b'{"detail":')
     assert healthy(impatient)

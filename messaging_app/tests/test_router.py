@@ -16,7 +16,8 @@ def view() -> None:
 TABLE = [Route("GET", "/api/things/", view, public=True),
          Route("POST", "/api/things/", view),
          Route("GET", "/api/things/{thing_id}/", view),
-         Route("DELETE", "/api/things/{thing_id}/", view)]
+         Route("DELETE", "/api/things/{thing_id}/", view),
+         Route("POST", "/api/nothing-but-post/", view)]
 
 
 def test_a_path_and_method_find_their_route() -> None:
@@ -49,12 +50,23 @@ def test_an_unknown_path_is_404(path: str) -> None:
 
 
 def test_a_known_path_with_another_method_is_405_with_allow() -> None:
-    """The error lists every method the path accepts, sorted."""
+    """The error lists every method the path accepts, sorted, HEAD with
+    GET."""
     with pytest.raises(MethodNotAllowed) as raised:
         resolve(TABLE, "PUT", "/api/things/{}/".format(ID))
     assert raised.value.status == 405
-    assert raised.value.headers() == [("Allow", "DELETE, GET")]
+    assert raised.value.headers() == [("Allow", "DELETE, GET, HEAD")]
     assert raised.value.body() == {"detail": 'Method "PUT" not allowed.'}
+    with pytest.raises(MethodNotAllowed) as raised:
+        resolve(TABLE, "HEAD", "/api/nothing-but-post/")
+    assert raised.value.headers() == [("Allow", "POST")]
+
+
+def test_head_goes_to_the_get_route() -> None:
+    """HEAD is answered by the view of GET, with the same parameters."""
+    match = resolve(TABLE, "HEAD", f"/api/things/{ID}/")
+    assert match.route is TABLE[2]
+    assert match.params == {"thing_id": ID.lower()}
 
 
 def test_every_route_of_the_table_is_reachable() -> None:
