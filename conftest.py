@@ -4,9 +4,11 @@ The settings live in ``pyproject.toml`` under ``[tool.pytest.ini_options]``:
 ``--import-mode=importlib`` lets test modules in different folders share a
 name, and ``pythonpath = ["."]`` makes ``tools`` and ``bench`` importable.
 Scripts whose names start with a digit are imported by path with
-``tools.scripts.load_script``. The SQLite folders' shared fixtures (a
-sample ``users.db`` in a temporary folder) come from
-``tools.sqlite_testing``; other folders keep theirs in ``tests/conftest.py``.
+``tools.scripts.load_script``. Shared fixtures come from two plugins:
+``tools.sqlite_testing`` (a sample ``users.db`` in a temporary folder, for
+the SQLite folders) and ``tools.mysql_testing`` (a throwaway MariaDB with
+``ALX_prodev`` seeded, started only when a test asks for it); folders keep
+their own fixtures in ``tests/conftest.py``.
 """
 
-pytest_plugins = ["tools.sqlite_testing"]
+pytest_plugins = ["tools.sqlite_testing", "tools.mysql_testing"]
