@@ -35,14 +35,15 @@ def folder_copy(tmp_path: Path) -> Callable[..., Path]:
     """Return a function that copies a task folder's scripts to tmp_path.
 
     ``folder_copy(folder, with_database=True)`` returns the copy, with the
-    sample database in it unless ``with_database`` is False. The link
-    ``users_db.py`` is copied as the file it points to, so the copy runs on
-    its own, as the folder does in the repository.
+    sample database in it unless ``with_database`` is False. The copy holds
+    the folder's own ``users_db.py``, so it runs on its own, as a folder
+    that a learner submits does.
     """
     def copy(folder: Path, with_database: bool = True) -> Path:
         """Copy ``folder``'s scripts and, if asked, a fresh database."""
         destination = tmp_path / folder.name
-        shutil.copytree(folder, destination, ignore=NOT_COPIED)
+        shutil.copytree(folder, destination, ignore=NOT_COPIED,
+                        symlinks=True)
         if with_database:
             create_users_db(destination / DATABASE)
         return destination
