@@ -8,9 +8,9 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Mapping, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +25,8 @@ def load_script(path: Path) -> ModuleType:
     folder = str(path.parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
-    name = "_script_{}_{}".format(
-        path.parent.name.replace("-", "_"),
-        path.stem.replace("-", "_"))
+    name = (f"_script_{path.parent.name.replace('-', '_')}_"
+            f"{path.stem.replace('-', '_')}")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     # As ``import`` does: the module is in sys.modules while it runs.
@@ -36,26 +35,37 @@ def load_script(path: Path) -> ModuleType:
     return module
 
 
+def script_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the environment a script runs in, as after ``make demo``.
+
+    The virtualenv's Python comes first on ``PATH``, so that
+    ``#!/usr/bin/env python3`` (and ``python``) find it; ``extra`` is added.
+    """
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env.update(extra or {})
+    return env
+
+
 def run_script(path: Path, args: Sequence[str] = (),
-               env: Optional[Mapping[str, str]] = None,
-               cwd: Optional[Path] = None, shell_pipe: str = "",
+               env: Mapping[str, str] | None = None,
+               cwd: Path | None = None, shell_pipe: str = "",
                timeout: float = 120) -> subprocess.CompletedProcess:
     """Run a script the way a grader does and capture what it printed.
 
-    The script runs from its own folder (or ``cwd``) with the virtualenv's
-    Python first on ``PATH``, so ``#!/usr/bin/env python3`` finds it. With
-    ``shell_pipe`` (for example ``"head -n 5"``) the script's output goes
-    through that command in a shell, as in ``./2-main.py | head -n 5``.
+    The script runs from its own folder (or from ``cwd``, named by its
+    path from there) with the virtualenv's Python first on ``PATH``, so
+    ``#!/usr/bin/env python3`` finds it. With ``shell_pipe`` (for example
+    ``"head -n 5"``) the script's output goes through that command in a
+    shell, as in ``./2-main.py | head -n 5``.
     """
     path = Path(path).resolve()
-    full_env = dict(os.environ)
-    full_env["PATH"] = "{}{}{}".format(
-        Path(sys.executable).parent, os.pathsep, full_env.get("PATH", ""))
-    full_env.update(env or {})
-    command = ["./" + path.name, *args]
+    cwd = Path(cwd or path.parent).resolve()
+    name = os.path.relpath(path, cwd)
+    command = [name if os.sep in name else f"./{name}", *args]
     if shell_pipe:
         command = ["bash", "-o", "pipefail", "-c",
-                   "{} | {}".format(shlex.join(command), shell_pipe)]
-    return subprocess.run(command, cwd=str(cwd or path.parent),
-                          env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+                   f"{shlex.join(command)} | {shell_pipe}"]
+    return subprocess.run(command, cwd=str(cwd),
+                          env=script_env(env), capture_output=True,
+                          text=True, timeout=timeout)
