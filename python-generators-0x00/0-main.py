@@ -29,4 +29,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

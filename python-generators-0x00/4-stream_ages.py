@@ -33,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

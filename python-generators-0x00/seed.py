@@ -11,9 +11,11 @@ connection settings are read in one place:
   at the repository root).
 
 It is also the one place that turns what can go wrong into one sentence
-that says what to do: a server that is down, a table not created yet, a
-bad CSV, a closed pipe, Ctrl-C. That holds for the curriculum's own main
-files too, which call these functions without catching anything.
+that says what to do (a server that is down, a table not created yet, a
+bad CSV), and that makes a script end as a command-line tool does: quietly
+with status 0 when the reader of its output goes (``| head``), with no
+traceback on Ctrl-C. That holds for the curriculum's own main files too,
+which call these functions without catching anything.
 
 Run ``./seed.py`` to create the database and load the CSV on its own.
 """
@@ -22,11 +24,12 @@ import csv
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -319,61 +322,84 @@ def batches(cursor: object, size: int = FETCH_SIZE) -> Iterator[list]:
     return iter(partial(cursor.fetchmany, size), [])
 
 
-def discard_output() -> None:
+def _end_as_a_tool(kind: type[BaseException], error: BaseException,
+                   traceback: TracebackType | None) -> None:
+    """Report an uncaught exception the way a command-line tool would.
+
+    Ctrl-C needs no report: the interpreter then ends itself by SIGINT,
+    which a shell reports as status 130. A MySQL error gets its sentence
+    (status 1). Anything else is a bug, and its traceback is shown.
+    """
+    if issubclass(kind, KeyboardInterrupt):
+        return
+    if issubclass(kind, mysql.connector.Error):
+        print(why(error), file=sys.stderr)
+        return
+    sys.__excepthook__(kind, error, traceback)
+
+
+def _discard_output() -> None:
     """Send the rest of standard output to /dev/null: its reader has gone.
 
     The interpreter flushes standard output once more at exit; into the
     closed pipe that would fail again, and print a second error.
     """
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
 
 
-def run_main(work: Callable[[], object]) -> None:
-    """Run a script's ``work`` and exit the way a command-line tool should.
+class _Output:
+    """Standard output that ends the program, status 0, when its reader goes.
 
-    A problem the user can fix ends with its one sentence and status 1
-    (``SeedError`` does that by itself). A reader that stops early
-    (``| head -n 5``) closes the pipe: that is a normal end, status 0.
-    Ctrl-C is the user's own wish: status 130, as a shell reports it.
+    A closed pipe (``./3-main.py | head -n 7``) is a normal end for a
+    command-line tool: the program stops there (its streams cancel their
+    queries on the way out), with no error and no traceback.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        """Wrap the real standard output."""
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text``; if nobody reads any more, end the program."""
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            _discard_output()
+            raise SystemExit(0) from None
+
+    def flush(self) -> None:
+        """Flush; if nobody reads any more, end the program."""
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            _discard_output()
+            raise SystemExit(0) from None
+
+    def __getattr__(self, name: str) -> object:
+        """Everything else is the real standard output's."""
+        return getattr(self._stream, name)
+
+
+def _flush_at_exit() -> None:
+    """Write what is left of the output before the interpreter's last flush.
+
+    That flush must not fail (a closed pipe there means status 120): what
+    the reader no longer wants goes to /dev/null.
     """
     try:
-        work()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        discard_output()
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except mysql.connector.Error as error:
-        sys.exit(why(error))
-    sys.exit(0)
-
-
-def _quiet_interrupt(kind: type[BaseException], error: BaseException,
-                     traceback: TracebackType | None) -> None:
-    """Report an uncaught exception, except Ctrl-C, which needs no report.
-
-    After this hook the interpreter ends itself by SIGINT, which a shell
-    reports as status 130.
-    """
-    if not issubclass(kind, KeyboardInterrupt):
-        sys.__excepthook__(kind, error, traceback)
-
-
-def _flush_or_discard() -> None:
-    """Flush standard output at exit; a closed pipe is a normal end."""
-    try:
-        sys.stdout.flush()
+        sys.__stdout__.flush()
     except (BrokenPipeError, ValueError):
-        discard_output()
+        _discard_output()
 
 
 if Path(sys.argv[0]).resolve().parent == FOLDER:
-    # The program is one of this folder's scripts, maybe the curriculum's
-    # own main files, which end in a traceback on Ctrl-C and status 120 on
-    # a closed pipe: these two hooks make them end as ours do.
-    sys.excepthook = _quiet_interrupt
-    atexit.register(_flush_or_discard)
+    # The program is one of this folder's scripts: ours, or the
+    # curriculum's own main files, which catch nothing. Either way it ends
+    # as a command-line tool does, whatever way it ends.
+    sys.excepthook = _end_as_a_tool
+    sys.stdout = _Output(sys.stdout)
+    atexit.register(_flush_at_exit)
 
 
 if __name__ == "__main__":
-    run_main(lambda: seed(str(FOLDER / "user_data.csv")))
+    seed(str(FOLDER / "user_data.csv"))

@@ -7,14 +7,13 @@ the commands of its README run in the order the README gives; what each
 prints must be what the README shows. ``make demo`` runs the same commands
 (``tools/readme.py``), so what it prints is checked here too.
 """
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tools.readme import run, steps
-from tools.scripts import ROOT
+from tools.scripts import ROOT, copy_alone
 
 FOLDERS = ["python-generators-0x00", "python-decorators-0x01",
            "python-context-async-perations-0x02",
@@ -36,17 +35,13 @@ SCRIPTS = {
 }
 
 
-def copy_alone(folder: str, destination: Path) -> Path:
-    """Copy a task folder, and nothing else, as a learner submits it.
+def set_up_alone(folder: str, destination: Path) -> Path:
+    """Copy a task folder alone, set up as ``make demo`` leaves it.
 
-    Links are copied as links, so one pointing back into the repository
-    would be dangling here. The SQLite folders then create their sample
-    database with their own ``./users_db.py``, as ``make demo`` leaves it.
+    The SQLite folders create their sample database with their own
+    ``./users_db.py``: nothing outside the copy is needed.
     """
-    copy = destination / folder
-    shutil.copytree(ROOT / folder, copy, symlinks=True,
-                    ignore=shutil.ignore_patterns(
-                        "tests", "__pycache__", "users.db*"))
+    copy = copy_alone(ROOT / folder, destination)
     if (copy / "users_db.py").exists():
         subprocess.run(["./users_db.py"], cwd=copy, check=True,
                        capture_output=True)
@@ -70,7 +65,7 @@ def test_each_command_prints_what_the_readme_shows(
     """
     if folder == "python-generators-0x00":
         request.getfixturevalue("mysql_env")
-    copy = copy_alone(folder, tmp_path)
+    copy = set_up_alone(folder, tmp_path)
     differences = []
     for step in steps(ROOT / folder / "README.md"):
         done = run(step, copy)

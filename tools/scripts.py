@@ -6,6 +6,7 @@ several folders have modules with the same name, so tests load them by path.
 import importlib.util
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a copy of a task folder leaves out: its tests, caches, and the
+# sample databases, which each test makes as it needs them.
+NOT_COPIED = shutil.ignore_patterns("tests", "__pycache__", "users.db*")
 
 
 def load_script(path: Path) -> ModuleType:
@@ -69,3 +73,14 @@ def run_script(path: Path, args: Sequence[str] = (),
     return subprocess.run(command, cwd=str(cwd),
                           env=script_env(env), capture_output=True,
                           text=True, timeout=timeout)
+
+
+def copy_alone(folder: Path, destination: Path) -> Path:
+    """Copy a task folder, and nothing else, into ``destination``.
+
+    This is how a learner submits a folder. Links are copied as links, so
+    one that points back into the repository would be dangling here.
+    """
+    copy = Path(destination) / Path(folder).name
+    shutil.copytree(folder, copy, symlinks=True, ignore=NOT_COPIED)
+    return copy

@@ -4,19 +4,13 @@ The decorators and the context-manager folders test against the same
 sample database, made by ``tools.users_db`` in a temporary folder. The
 root ``conftest.py`` loads these fixtures for every test module.
 """
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tools.scripts import run_script
+from tools.scripts import copy_alone, run_script
 from tools.users_db import DATABASE, HOW_TO_CREATE, create_users_db
-
-# What a copy of a task folder leaves out: the copy holds the scripts only,
-# and a database only when the test asks for one.
-NOT_COPIED = shutil.ignore_patterns(
-    "tests", "__pycache__", "*.md", DATABASE + "*")
 
 
 @pytest.fixture
@@ -41,9 +35,7 @@ def folder_copy(tmp_path: Path) -> Callable[..., Path]:
     """
     def copy(folder: Path, with_database: bool = True) -> Path:
         """Copy ``folder``'s scripts and, if asked, a fresh database."""
-        destination = tmp_path / folder.name
-        shutil.copytree(folder, destination, ignore=NOT_COPIED,
-                        symlinks=True)
+        destination = copy_alone(folder, tmp_path)
         if with_database:
             create_users_db(destination / DATABASE)
         return destination
