@@ -320,11 +320,16 @@ class Server:
         if client is None:
             raise SetupError(f"The MariaDB client is missing: run "
                              f"`{install_command()} mariadb-client`.")
+        # The client reads MYSQL_HOST, MYSQL_PWD and the like from the
+        # environment, where they name the user's (or a test's) server:
+        # without them, and with host "localhost", it uses our socket.
+        env = {name: value for name, value in os.environ.items()
+               if not name.startswith("MYSQL_")}
         done = subprocess.run(
-            [client, "--no-defaults", "--socket=" + str(self.socket),
-             "--user=root", "--batch", "--skip-column-names",
-             "--execute=" + sql],
-            capture_output=True, text=True)
+            [client, "--no-defaults", "--host=localhost",
+             "--socket=" + str(self.socket), "--user=root", "--batch",
+             "--skip-column-names", "--execute=" + sql],
+            capture_output=True, text=True, env=env)
         if check and done.returncode != 0:
             raise SetupError(f"MariaDB refused the set-up SQL "
                              f"({last_line(done.stderr)}).")
