@@ -7,13 +7,12 @@ the commands of its README run in the order the README gives; what each
 prints must be what the README shows. ``make demo`` runs the same commands
 (``tools/readme.py``), so what it prints is checked here too.
 """
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tools.readme import run, steps
-from tools.scripts import ROOT, copy_alone
+from tools.scripts import ROOT, set_up_alone
 
 FOLDERS = ["python-generators-0x00", "python-decorators-0x01",
            "python-context-async-perations-0x02",
@@ -35,19 +34,6 @@ SCRIPTS = {
 }
 
 
-def set_up_alone(folder: str, destination: Path) -> Path:
-    """Copy a task folder alone, set up as ``make demo`` leaves it.
-
-    The SQLite folders create their sample database with their own
-    ``./users_db.py``: nothing outside the copy is needed.
-    """
-    copy = copy_alone(ROOT / folder, destination)
-    if (copy / "users_db.py").exists():
-        subprocess.run(["./users_db.py"], cwd=copy, check=True,
-                       capture_output=True)
-    return copy
-
-
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_the_readme_runs_its_scripts_in_order(folder: str) -> None:
     """The README lists the folder's commands in the order they run."""
@@ -65,7 +51,7 @@ def test_each_command_prints_what_the_readme_shows(
     """
     if folder == "python-generators-0x00":
         request.getfixturevalue("mysql_env")
-    copy = set_up_alone(folder, tmp_path)
+    copy = set_up_alone(ROOT / folder, tmp_path)
     differences = []
     for step in steps(ROOT / folder / "README.md"):
         done = run(step, copy)

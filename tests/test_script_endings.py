@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.scripts import ROOT, copy_alone, load_script, script_env
+from tools.scripts import (ROOT, copy_alone, load_script, script_env,
+                           set_up_alone)
 
 GENERATORS = "python-generators-0x00"
 UNITTESTS = "0x03-Unittests_and_integration_tests"
@@ -56,11 +57,8 @@ def copies(mysql_env: dict[str, str],
     generators reach the test server through the ``MYSQL_*`` variables.
     """
     base = tmp_path_factory.mktemp("folders")
-    found = {folder: copy_alone(ROOT / folder, base) for folder in PRINTING}
-    for folder in found.values():
-        if (folder / "users_db.py").exists():
-            subprocess.run(["./users_db.py"], cwd=folder, check=True,
-                           env=script_env(), capture_output=True)
+    found = {folder: set_up_alone(ROOT / folder, base)
+             for folder in PRINTING}
     course = copy_alone(ROOT / GENERATORS, base / "course")
     COURSE.put_course_mains(course)
     found["course"] = course

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tools import mysql_server
 from tools.readme import run, steps
-from tools.scripts import copy_alone, script_env
+from tools.scripts import set_up_alone
 
 SHEBANG = "#!/usr/bin/env python3"
 MAX_LINE = 79
@@ -385,10 +385,7 @@ def output_checks(folder: Path) -> list[Check]:
     env = server_env() if folder.name == "python-generators-0x00" else {}
     checks = []
     with tempfile.TemporaryDirectory() as scratch:
-        copy = copy_alone(folder, Path(scratch))
-        if (copy / "users_db.py").exists():
-            subprocess.run(["./users_db.py"], cwd=copy, env=script_env(),
-                           capture_output=True)
+        copy = set_up_alone(folder, Path(scratch))
         for step in steps(readme):
             where = f"{folder.name}: $ {step.command}"
             done = run(step, copy, env)

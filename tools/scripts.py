@@ -84,3 +84,17 @@ def copy_alone(folder: Path, destination: Path) -> Path:
     copy = Path(destination) / Path(folder).name
     shutil.copytree(folder, copy, symlinks=True, ignore=NOT_COPIED)
     return copy
+
+
+def set_up_alone(folder: Path, destination: Path) -> Path:
+    """Copy a task folder alone, set up as ``make demo`` leaves it.
+
+    A SQLite folder creates its sample database with its own
+    ``./users_db.py``: nothing outside the copy is needed. (If that fails,
+    the scripts say so when they run.)
+    """
+    copy = copy_alone(folder, destination)
+    if (copy / "users_db.py").exists():
+        subprocess.run(["./users_db.py"], cwd=copy, env=script_env(),
+                       capture_output=True)
+    return copy
