@@ -5,6 +5,7 @@ The order of its steps comes from make itself, in a dry run (nothing
 runs); each step then prints its own line as it starts, which the tests of
 each tool check, and the two cheap ones are run here.
 """
+import os
 import subprocess
 import sys
 
@@ -17,10 +18,16 @@ STEPS = ["tools/setup_venv.sh", "-m tools.system_python",
 
 
 def dry_run(target: str) -> list[str]:
-    """Return the commands ``make`` would run for ``target``, in order."""
-    done = subprocess.run(["make", "--dry-run", "--always-make", target],
-                          cwd=ROOT, capture_output=True, text=True,
-                          check=True)
+    """Return the commands ``make`` would run for ``target``, in order.
+
+    Run from ``make test``, this is a make within a make: without the outer
+    one's variables it prints only the commands.
+    """
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    done = subprocess.run(["make", "--no-print-directory", "--dry-run",
+                           "--always-make", target], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
     return done.stdout.splitlines()
 
 
