@@ -388,8 +388,10 @@ def _flush_at_exit() -> None:
     """
     try:
         sys.__stdout__.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:
         _discard_output()
+    except ValueError:
+        pass  # The script closed standard output itself: nothing to write.
 
 
 if Path(sys.argv[0]).resolve().parent == FOLDER:
