@@ -6,13 +6,14 @@ under test (``get_json``, the ``org`` property) is replaced by a mock.
 The two integration classes run the client with its real ``utils``:
 ``TestIntegrationGithubOrgClient`` replaces only the network call
 (``utils.urlopen``) with the fixtures, and
-``TestServedIntegrationGithubOrgClient`` replaces nothing and asks a real
-HTTP server on loopback that serves the fixtures.
+``TestServedIntegrationGithubOrgClient`` runs the same tests, inherited,
+with nothing replaced: it asks a real HTTP server on loopback that serves
+the fixtures.
 """
 import io
 import json
 import unittest
-from typing import Any, Dict, List
+from typing import Any
 from unittest.mock import Mock, PropertyMock, patch
 from urllib.parse import urlsplit
 
@@ -67,7 +68,7 @@ class TestGithubOrgClient(unittest.TestCase):
     @parametrize(("apache-2.0", ["mole"]), ("mit", ["zebra"]),
                  ("gpl-3.0", []))
     def test_public_repos_with_license(self, license_key: str,
-                                       expected: List[str]) -> None:
+                                       expected: list[str]) -> None:
         """Only the repositories under the license key are listed."""
         with patch("client.GithubOrgClient.repos_payload",
                    new_callable=PropertyMock, return_value=UNIT_REPOS):
@@ -79,50 +80,26 @@ class TestGithubOrgClient(unittest.TestCase):
         ({"license": {"key": "my_license"}}, "my_license", True),
         ({"license": {"key": "other_license"}}, "my_license", False),
     )
-    def test_has_license(self, repo: Dict[str, Any], license_key: str,
+    def test_has_license(self, repo: dict[str, Any], license_key: str,
                          expected: bool) -> None:
         """A repository has a license when its license key matches."""
         self.assertEqual(GithubOrgClient.has_license(repo, license_key),
                          expected)
 
     @parametrize({"name": "no-field"}, {"name": "null", "license": None})
-    def test_has_license_without_license(self, repo: Dict[str, Any]) -> None:
+    def test_has_license_without_license(self, repo: dict[str, Any]) -> None:
         """A repository without a license has none of them."""
         self.assertIs(GithubOrgClient.has_license(repo, "my_license"), False)
 
 
-class PublicReposChecks:
-    """The integration checks, shared by both ways of providing GitHub.
-
-    A class using them sets the payload fields and ``api_url``, the address
-    at which its GitHub answers.
-    """
-
-    org_payload: Dict[str, Any]
-    repos_payload: List[Dict[str, Any]]
-    expected_repos: List[str]
-    apache2_repos: List[str]
-    api_url: str
-
-    def make_client(self) -> GithubOrgClient:
-        """Return a client for the fixture's organisation at ``api_url``."""
-        return GithubOrgClient(self.org_payload["login"], self.api_url)
-
-    def test_public_repos(self) -> None:
-        """All the fixture's repositories are listed, in order."""
-        self.assertEqual(self.make_client().public_repos(),
-                         self.expected_repos)
-
-    def test_public_repos_with_license(self) -> None:
-        """Filtering on apache-2.0 lists the Apache 2.0 repositories."""
-        self.assertEqual(self.make_client().public_repos("apache-2.0"),
-                         self.apache2_repos)
-
-
 @parametrize_class(PAYLOAD_FIELDS, TEST_PAYLOAD)
-class TestIntegrationGithubOrgClient(PublicReposChecks, unittest.TestCase):
+class TestIntegrationGithubOrgClient(unittest.TestCase):
     """Integration tests with only the network call replaced."""
 
+    org_payload: dict[str, Any]
+    repos_payload: list[dict[str, Any]]
+    expected_repos: list[str]
+    apache2_repos: list[str]
     api_url = GITHUB_API_URL
 
     @classmethod
@@ -146,11 +123,27 @@ class TestIntegrationGithubOrgClient(PublicReposChecks, unittest.TestCase):
         """Return a response body, as ``urlopen`` would, for ``url``."""
         return io.BytesIO(json.dumps(cls.answers[url]).encode())
 
+    def make_client(self) -> GithubOrgClient:
+        """Return a client for the fixture's organisation at ``api_url``."""
+        return GithubOrgClient(self.org_payload["login"], self.api_url)
+
+    def test_public_repos(self) -> None:
+        """All the fixture's repositories are listed, in order."""
+        self.assertEqual(self.make_client().public_repos(),
+                         self.expected_repos)
+
+    def test_public_repos_with_license(self) -> None:
+        """Filtering on apache-2.0 lists the Apache 2.0 repositories."""
+        self.assertEqual(self.make_client().public_repos("apache-2.0"),
+                         self.apache2_repos)
+
 
 @parametrize_class(PAYLOAD_FIELDS, TEST_PAYLOAD)
-class TestServedIntegrationGithubOrgClient(PublicReposChecks,
-                                           unittest.TestCase):
-    """Integration tests with nothing replaced: a real server on loopback."""
+class TestServedIntegrationGithubOrgClient(TestIntegrationGithubOrgClient):
+    """The same integration tests with nothing replaced: a real server.
+
+    They are inherited; only the way GitHub answers differs.
+    """
 
     server: FixtureServer
 
@@ -158,7 +151,6 @@ class TestServedIntegrationGithubOrgClient(PublicReposChecks,
     def setUpClass(cls) -> None:
         """Serve the fixtures at GitHub's paths on a local server."""
         cls.server = FixtureServer().start()
-        cls.addClassCleanup(cls.server.stop)
         cls.api_url = cls.server.url
         cls.org_path = GithubOrgClient.ORG_PATH.format(
             org=cls.org_payload["login"])
@@ -167,6 +159,11 @@ class TestServedIntegrationGithubOrgClient(PublicReposChecks,
         cls.server.serve_json(cls.org_path, dict(
             cls.org_payload, repos_url=cls.api_url + cls.repos_path))
         cls.server.serve_json(cls.repos_path, cls.repos_payload)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        """Stop the server; nothing was patched."""
+        cls.server.stop()
 
     def setUp(self) -> None:
         """Forget the requests made by the tests before this one."""

@@ -119,6 +119,7 @@ def median_client(options: Dict[str, str], query: str) -> Tuple[float, float]:
 def paging_times(seed: object) -> List[Tuple[int, float, float]]:
     """Time one page at several depths, by OFFSET and by key."""
     paging = script("2-lazy_paginate.py")
+    keyset = script("5-keyset_paginate.py")
     rows = []
     for position in PAGE_POSITIONS:
         with seed.open_connection(database=seed.DATABASE) as connection, \
@@ -130,9 +131,9 @@ def paging_times(seed: object) -> List[Tuple[int, float, float]]:
         by_offset = median_seconds(
             lambda: paging.paginate_users(PAGE, position))
         by_key = median_seconds(
-            lambda: paging.paginate_users_after(PAGE, last_id))
+            lambda: keyset.paginate_users_after(PAGE, last_id))
         assert paging.paginate_users(PAGE, position) == \
-            paging.paginate_users_after(PAGE, last_id)
+            keyset.paginate_users_after(PAGE, last_id)
         rows.append((position, by_offset * 1000, by_key * 1000))
     return rows
 

@@ -7,9 +7,8 @@ back if it raised, and closes the connection in both cases.
 """
 import sqlite3
 from types import TracebackType
-from typing import Optional, Type
 
-from users_db import DATABASE, output_may_be_cut, require_database
+from users_db import DATABASE, ends_quietly, require_database
 
 
 class DatabaseConnection:
@@ -18,16 +17,16 @@ class DatabaseConnection:
     def __init__(self, db_name: str = DATABASE) -> None:
         """Remember which database file the ``with`` block will open."""
         self.db_name = db_name
-        self.connection: Optional[sqlite3.Connection] = None
+        self.connection: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
         """Open the connection and give it to the ``with`` block."""
         self.connection = sqlite3.connect(require_database(self.db_name))
         return self.connection
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]],
-                 exc: Optional[BaseException],
-                 traceback: Optional[TracebackType]) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None,
+                 exc: BaseException | None,
+                 traceback: TracebackType | None) -> bool:
         """Commit or roll back, close, and let any exception go on.
 
         Returning False tells Python not to swallow the block's exception.
@@ -43,7 +42,7 @@ class DatabaseConnection:
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         with DatabaseConnection() as conn:
             rows = conn.execute("SELECT * FROM users").fetchall()
         for row in rows:

@@ -7,9 +7,10 @@ and gives the block the fetched rows; leaving the block closes everything.
 """
 import contextlib
 from types import TracebackType
-from typing import Any, List, Optional, Sequence, Tuple, Type
+from collections.abc import Sequence
+from typing import Any
 
-from users_db import DATABASE, output_may_be_cut
+from users_db import DATABASE, ends_quietly
 
 DatabaseConnection = __import__("0-databaseconnection").DatabaseConnection
 
@@ -25,7 +26,7 @@ class ExecuteQuery:
         self.db_name = db_name
         self.resources = contextlib.ExitStack()
 
-    def __enter__(self) -> List[Tuple[Any, ...]]:
+    def __enter__(self) -> list[tuple[Any, ...]]:
         """Open the connection, run the query and return all its rows."""
         with contextlib.ExitStack() as opened:
             conn = opened.enter_context(DatabaseConnection(self.db_name))
@@ -36,16 +37,16 @@ class ExecuteQuery:
             self.resources = opened.pop_all()
         return rows
 
-    def __exit__(self, exc_type: Optional[Type[BaseException]],
-                 exc: Optional[BaseException],
-                 traceback: Optional[TracebackType]) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None,
+                 exc: BaseException | None,
+                 traceback: TracebackType | None) -> bool:
         """Close the cursor and the connection; never swallow an error."""
         self.resources.__exit__(exc_type, exc, traceback)
         return False
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         with ExecuteQuery("SELECT * FROM users WHERE age > ?", (25,)) as rows:
             for row in rows:
                 print(row)

@@ -7,17 +7,19 @@ loop stays free.
 """
 import asyncio
 import sys
-from typing import Any, List, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 try:
     import aiosqlite
 except ImportError:
-    sys.exit("aiosqlite is not installed here: run `make demo` from the "
-             "repository root, then `source .venv/bin/activate`.")
+    sys.exit(f"{sys.executable} has no aiosqlite: run `make demo` at the "
+             f"repository root, then run this script with its virtualenv "
+             f"active (`source .venv/bin/activate` there).")
 
-from users_db import output_may_be_cut, require_database
+from users_db import ends_quietly, require_database
 
-Rows = List[Tuple[Any, ...]]
+Rows = list[tuple[Any, ...]]
 
 
 async def fetch_rows(query: str, params: Sequence[Any] = ()) -> Rows:
@@ -44,7 +46,7 @@ def print_rows(title: str, rows: Rows) -> None:
         print(row)
 
 
-async def fetch_concurrently() -> Tuple[Rows, Rows]:
+async def fetch_concurrently() -> tuple[Rows, Rows]:
     """Run both queries at the same time, print and return their rows."""
     users, older_users = await asyncio.gather(
         async_fetch_users(), async_fetch_older_users())
@@ -54,7 +56,7 @@ async def fetch_concurrently() -> Tuple[Rows, Rows]:
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         # Checked once more before the event loop starts: the missing-database
         # exit raised inside a task would end the loop with a logged traceback.
         require_database()

@@ -8,17 +8,18 @@ import functools
 import inspect
 import sqlite3
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Tuple, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from users_db import output_may_be_cut, require_database
+from users_db import ends_quietly, require_database
 
 Result = TypeVar("Result")
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def query_argument(func: Callable[..., Any], args: Tuple[Any, ...],
-                   kwargs: Dict[str, Any]) -> str:
+def query_argument(func: Callable[..., Any], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> str:
     """Return the ``query`` argument of a call to ``func``.
 
     Binding the call to ``func``'s signature finds the query whether the
@@ -38,15 +39,15 @@ def log_queries(func: Callable[..., Result]) -> Callable[..., Result]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Result:
         """Log the query of this call, then run the call."""
-        print("[{}] Executing SQL query: {}".format(
-            datetime.now().strftime(TIMESTAMP_FORMAT),
-            query_argument(func, args, kwargs)))
+        stamp = datetime.now().strftime(TIMESTAMP_FORMAT)
+        query = query_argument(func, args, kwargs)
+        print(f"[{stamp}] Executing SQL query: {query}")
         return func(*args, **kwargs)
     return wrapper
 
 
 @log_queries
-def fetch_all_users(query: str) -> List[Tuple[Any, ...]]:
+def fetch_all_users(query: str) -> list[tuple[Any, ...]]:
     """Run ``query`` on ``users.db`` and return all the rows it selects."""
     conn = sqlite3.connect(require_database())
     try:
@@ -56,5 +57,5 @@ def fetch_all_users(query: str) -> List[Tuple[Any, ...]]:
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         users = fetch_all_users(query="SELECT * FROM users")

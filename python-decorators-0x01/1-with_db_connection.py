@@ -7,9 +7,10 @@ so that no business function ever opens or forgets to close one.
 """
 import functools
 import sqlite3
-from typing import Any, Callable, Optional, Tuple, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from users_db import output_may_be_cut, require_database
+from users_db import ends_quietly, require_database
 
 Result = TypeVar("Result")
 
@@ -33,7 +34,7 @@ def with_db_connection(func: Callable[..., Result]) -> Callable[..., Result]:
 
 @with_db_connection
 def get_user_by_id(conn: sqlite3.Connection,
-                   user_id: int) -> Optional[Tuple[Any, ...]]:
+                   user_id: int) -> tuple[Any, ...] | None:
     """Return the user whose id is ``user_id``, or None if there is none."""
     cursor = conn.cursor()
     cursor.execute("SELECT * FROM users WHERE id = ?", (user_id,))
@@ -41,6 +42,6 @@ def get_user_by_id(conn: sqlite3.Connection,
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         user = get_user_by_id(user_id=1)
         print(user)

@@ -8,9 +8,10 @@ opens.
 """
 import functools
 import sqlite3
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from users_db import output_may_be_cut
+from users_db import ends_quietly
 
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 get_user_by_id = __import__("1-with_db_connection").get_user_by_id
@@ -51,7 +52,7 @@ def update_user_email(conn: sqlite3.Connection, user_id: int,
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         update_user_email(user_id=1,
                           new_email='Crawford_Cartwright@hotmail.com')
         # A new connection reads the row back: the change was committed.

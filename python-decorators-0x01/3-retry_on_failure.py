@@ -9,9 +9,10 @@ bad input and goes straight to the caller.
 import functools
 import sqlite3
 import time
-from typing import Any, Callable, List, Tuple, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from users_db import output_may_be_cut
+from users_db import ends_quietly
 
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 
@@ -48,7 +49,7 @@ def retry_on_failure(retries: int = 3, delay: float = 2,
 
 @with_db_connection
 @retry_on_failure(retries=3, delay=1)
-def fetch_users_with_retry(conn: sqlite3.Connection) -> List[Tuple[Any, ...]]:
+def fetch_users_with_retry(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
     """Return every user, retrying while the database is busy."""
     cursor = conn.cursor()
     cursor.execute("SELECT * FROM users")
@@ -56,6 +57,6 @@ def fetch_users_with_retry(conn: sqlite3.Connection) -> List[Tuple[Any, ...]]:
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         users = fetch_users_with_retry()
         print(users)

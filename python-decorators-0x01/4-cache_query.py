@@ -8,19 +8,20 @@ memory without touching the database.
 import functools
 import inspect
 import sqlite3
-from typing import Any, Callable, Dict, List, Tuple, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from users_db import output_may_be_cut
+from users_db import ends_quietly
 
 with_db_connection = __import__("1-with_db_connection").with_db_connection
 
 Result = TypeVar("Result")
 
-query_cache: Dict[Tuple[Any, ...], Any] = {}
+query_cache: dict[tuple[Any, ...], Any] = {}
 
 
-def cache_key(func: Callable[..., Any], args: Tuple[Any, ...],
-              kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
+def cache_key(func: Callable[..., Any], args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """Name a call by its function, its query and the arguments after it.
 
     ``args`` and ``kwargs`` are the call's arguments without the connection
@@ -60,7 +61,7 @@ def cache_query(func: Callable[..., Result]) -> Callable[..., Result]:
 @with_db_connection
 @cache_query
 def fetch_users_with_cache(conn: sqlite3.Connection,
-                           query: str) -> List[Tuple[Any, ...]]:
+                           query: str) -> list[tuple[Any, ...]]:
     """Return the rows of ``query``, from the cache after the first call."""
     cursor = conn.cursor()
     cursor.execute(query)
@@ -68,8 +69,8 @@ def fetch_users_with_cache(conn: sqlite3.Connection,
 
 
 if __name__ == "__main__":
-    with output_may_be_cut():
+    with ends_quietly():
         users = fetch_users_with_cache(query="SELECT * FROM users")
         users_again = fetch_users_with_cache(query="SELECT * FROM users")
-        print("{} users; second call answered from the cache: {}".format(
-            len(users_again), users_again is users))
+        print(f"{len(users_again)} users; second call answered from the "
+              f"cache: {users_again is users}")

@@ -4,11 +4,9 @@
 Prints that the server answered, that the table exists, that the database
 is listed in ``INFORMATION_SCHEMA``, and the first 5 rows of ``user_data``.
 """
-from pathlib import Path
-
 seed = __import__('seed')
 
-CSV_PATH = str(Path(__file__).resolve().parent / "user_data.csv")
+CSV_PATH = str(seed.FOLDER / "user_data.csv")
 
 
 def main() -> None:
@@ -25,10 +23,10 @@ def main() -> None:
                            (seed.DATABASE,))
             if cursor.fetchone():
                 # The curriculum's expected line ends with a space.
-                print("Database {} is present ".format(seed.DATABASE))
+                print(f"Database {seed.DATABASE} is present ")
             cursor.execute("SELECT * FROM user_data LIMIT 5")
             print(cursor.fetchall())
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

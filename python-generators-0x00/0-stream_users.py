@@ -8,12 +8,12 @@ instead of waiting for the rest of it.
 """
 import sys
 import types
-from typing import Dict, Iterator
+from collections.abc import Iterator
 
 seed = __import__('seed')
 
 
-def stream_users() -> Iterator[Dict[str, object]]:
+def stream_users() -> Iterator[dict[str, object]]:
     """Yield every user as a dict with user_id, name, email and age."""
     with seed.streaming_query("SELECT user_id, name, email, age"
                               " FROM user_data", dictionary=True) as cursor:
@@ -28,7 +28,7 @@ class _CallableModule(types.ModuleType):
     and calls the module object; calling it returns ``stream_users()``.
     """
 
-    def __call__(self) -> Iterator[Dict[str, object]]:
+    def __call__(self) -> Iterator[dict[str, object]]:
         """Return a new stream of users, as ``stream_users()`` does."""
         return stream_users()
 

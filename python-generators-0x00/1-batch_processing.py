@@ -5,13 +5,13 @@
 ``fetchmany``; ``batch_processing`` prints every user older than 25 without
 ever holding more than one batch.
 """
-from typing import Dict, Iterator, List
+from collections.abc import Iterator
 
 seed = __import__('seed')
 
 
 def stream_users_in_batches(
-        batch_size: int) -> Iterator[List[Dict[str, object]]]:
+        batch_size: int) -> Iterator[list[dict[str, object]]]:
     """Yield the users as lists of up to ``batch_size`` dicts."""
     with seed.streaming_query("SELECT user_id, name, email, age"
                               " FROM user_data", dictionary=True) as cursor:

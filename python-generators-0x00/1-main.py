@@ -6,7 +6,6 @@ closes its connection, so the rest of the table is never read.
 """
 from itertools import islice
 
-seed = __import__('seed')
 stream_users = __import__('0-stream_users').stream_users
 
 
@@ -17,4 +16,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

@@ -4,7 +4,6 @@
 Meant to be run as ``./3-main.py | head -n 7``: once ``head`` closes the
 pipe, no further page is fetched and the script ends quietly.
 """
-seed = __import__('seed')
 lazy_pagination = __import__('2-lazy_paginate').lazy_pagination
 
 
@@ -16,4 +15,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

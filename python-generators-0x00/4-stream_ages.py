@@ -3,11 +3,11 @@
 
 ``stream_user_ages`` yields one age at a time; ``average_age`` keeps only a
 running sum and count, so no list of ages ever exists and the table could be
-any size. (SQL's ``AVG`` would do it on the server; the point here is the
-generator.)
+any size. (The server could average the column itself in SQL; the point
+here is the generator.)
 """
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import Iterable, Iterator
 
 seed = __import__('seed')
 
@@ -29,9 +29,8 @@ def average_age(ages: Iterable[int]) -> float:
 
 def main() -> None:
     """Print the average age of the users."""
-    print("Average age of users: {:.2f}".format(average_age(
-        stream_user_ages())))
+    print(f"Average age of users: {average_age(stream_user_ages()):.2f}")
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()

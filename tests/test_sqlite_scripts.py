@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""The scripts of the two SQLite task folders, run into a pipe whose
-reader stops early, as ``./0-log_queries.py | head -n 1`` does."""
+"""The scripts of the two SQLite task folders, run from the wrong folder.
+
+They open ``users.db`` in the current folder, as the tasks ask. Run from
+elsewhere (the repository root, say), each says where the database is and
+to run from there, or, when there is none yet, how to create it there.
+"""
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -16,11 +20,28 @@ SCRIPTS = [(folder, script.name)
 
 @pytest.mark.parametrize("folder, script", SCRIPTS,
                          ids=[name for _, name in SCRIPTS])
-def test_a_reader_gone_before_the_first_line_ends_the_script_quietly(
+def test_from_another_folder_a_script_says_where_to_run_it(
         folder_copy: Callable[..., Path], folder: Path,
         script: str) -> None:
-    """``./script | true``: ``true`` is gone before Python has started,
-    so every line the script prints meets a closed pipe; the script still
-    ends with status 0 and nothing on its error output."""
-    done = run_script(folder_copy(folder) / script, shell_pipe="true")
-    assert (done.returncode, done.stderr) == (0, "")
+    """users.db is beside the script: the sentence names that folder."""
+    copy = folder_copy(folder)
+    done = run_script(copy / script, cwd=copy.parent)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"users.db is in {folder.name}, not in the current folder: run the "
+        f"script from there (cd {folder.name}).\n")
+    assert not (copy.parent / "users.db").exists()
+
+
+@pytest.mark.parametrize("folder, script", SCRIPTS,
+                         ids=[name for _, name in SCRIPTS])
+def test_from_another_folder_without_a_database_it_says_how_to_make_one(
+        folder_copy: Callable[..., Path], folder: Path,
+        script: str) -> None:
+    """No users.db anywhere: go to the folder, create it, run from there."""
+    copy = folder_copy(folder, with_database=False)
+    done = run_script(copy / script, cwd=copy.parent)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"users.db not found: cd {folder.name}, create it there with "
+        f"./users_db.py, and run the script from there.\n")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Find, install and run the MySQL-compatible server the generators use.
 
-``python -m tools.mysql_server ensure`` is what ``make demo`` runs:
+``python -m tools.mysql_server ensure`` is what ``make db-start`` (and so
+``make demo``) runs:
 
 - with ``MYSQL_HOST`` (or ``MYSQL_UNIX_SOCKET``) set, the user's own server
   is used and nothing is started;
@@ -11,12 +12,18 @@
   ``seed.py`` reads. When no server binary exists and the user is root on
   Debian or Ubuntu, ``mariadb-server`` is installed with apt-get.
 
-``stop`` stops the private server; ``status`` says whether it runs;
+``stop`` stops the private server; ``status`` says whether it answers;
 ``install`` only makes sure the server programs exist (``make test`` runs it
 first, so a machine without them gets one sentence rather than failing
 tests). The test suite uses ``start_throwaway`` for a server in a temporary
 folder, or the server named by ``TEST_MYSQL_HOST``.
+
+A server counts as running only when it answers a query: a pid file can
+outlive its server. Starting holds a lock on the folder, so two starts at
+once (two ``make db-start``) cannot launch two servers on one data
+directory, and a restart keeps the port the server had.
 """
+import fcntl
 import os
 import secrets
 import shutil
@@ -24,8 +31,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVATE_DIR = ROOT / ".mysql"
@@ -34,6 +42,9 @@ SEARCH_PATH = os.pathsep.join(
     [os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin",
      "/usr/local/mysql/bin"])
 START_TIMEOUT = 60
+# Seconds apt-get waits for another package manager to let go of its lock.
+APT_LOCK_TIMEOUT = 600
+START_COMMAND = "make db-start"
 
 
 class SetupError(Exception):
@@ -46,7 +57,7 @@ def env_configured() -> bool:
                 or os.environ.get("MYSQL_UNIX_SOCKET"))
 
 
-def find_program(*names: str) -> Optional[str]:
+def find_program(*names: str) -> str | None:
     """Return the path of the first of ``names`` found, or None."""
     for name in names:
         found = shutil.which(name, path=SEARCH_PATH)
@@ -64,43 +75,63 @@ def install_command() -> str:
 def install_server() -> None:
     """Install ``mariadb-server`` with apt-get when root may do so.
 
+    apt-get waits for the lock of another package manager that is running
+    (an unattended upgrade, a second ``make``) instead of failing at once.
     Raises SetupError with the exact command to run otherwise.
     """
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         raise SetupError(
-            "No MySQL or MariaDB server is installed: run `{}` (or set "
-            "MYSQL_HOST, MYSQL_PORT, MYSQL_USER and MYSQL_PASSWORD to use "
-            "your own server).".format(install_command()))
-    print("Installing mariadb-server with apt-get (once)...", flush=True)
+            f"No MySQL or MariaDB server is installed: run "
+            f"`{install_command()}` (or set MYSQL_HOST, MYSQL_PORT, "
+            f"MYSQL_USER and MYSQL_PASSWORD to use your own server).")
+    print("MySQL: installing mariadb-server with apt-get (once, a minute or "
+          "two; it waits if another install holds the apt lock)...",
+          flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update", "-q"],
-                    ["apt-get", "install", "-y", "-q",
+    wait = f"DPkg::Lock::Timeout={APT_LOCK_TIMEOUT}"
+    for command in (["apt-get", "-o", wait, "update", "-q"],
+                    ["apt-get", "-o", wait, "install", "-y", "-q",
                      "--no-install-recommends", "mariadb-server",
                      "mariadb-client"]):
         done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
-            raise SetupError("`{}` failed: {}".format(
-                " ".join(command), done.stderr.strip().splitlines()[-1:]))
+            raise SetupError(
+                f"`{' '.join(command)}` failed ({last_line(done.stderr)}): "
+                f"run `{install_command()}` yourself to see the whole "
+                f"message.")
 
 
-def server_programs() -> Dict[str, str]:
-    """Return the paths of the server and its set-up program.
+def last_line(output: str) -> str:
+    """Return the last non-empty line of a program's output, for a message.
 
-    Installs MariaDB first when neither is present and that is allowed.
+    apt-get starts its errors with "E: "; the sentence around it says that
+    already.
     """
-    def look() -> Dict[str, Optional[str]]:
-        """Find the two programs on the search path."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if not lines:
+        return "it printed nothing"
+    return lines[-1].removeprefix("E: ").rstrip(".")
+
+
+def server_programs() -> dict[str, str]:
+    """Return the paths of the server, its set-up program and the client.
+
+    Installs MariaDB first when one of them is missing and that is allowed.
+    """
+    def look() -> dict[str, str | None]:
+        """Find the three programs on the search path."""
         return {"server": find_program("mariadbd", "mysqld"),
                 "install_db": find_program("mariadb-install-db",
-                                           "mysql_install_db")}
+                                           "mysql_install_db"),
+                "client": find_program("mariadb", "mysql")}
     programs = look()
     if not all(programs.values()):
         install_server()
         programs = look()
     if not all(programs.values()):
-        raise SetupError("The MariaDB server programs were not found after "
-                         "installing: run `{}`.".format(install_command()))
+        raise SetupError(f"The MariaDB server programs were not found after "
+                         f"installing: run `{install_command()}`.")
     return programs
 
 
@@ -112,10 +143,13 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """Return True when nothing listens on ``port`` on loopback."""
+    """Return True when nothing listens on ``port`` on loopback.
+
+    SO_REUSEADDR, as the server itself sets it: connections of a server
+    that has just stopped linger in TIME_WAIT, and without it they would
+    make its port look taken, and the server move to a new one.
+    """
     with socket.socket() as probe:
-        # As the server binds: connections it closed (TIME_WAIT) do not
-        # keep the port from it.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
@@ -124,7 +158,7 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def read_option_file(path: Path) -> Dict[str, str]:
+def read_option_file(path: Path) -> dict[str, str]:
     """Read the ``[client]`` group of an option file into a dict."""
     options = {}
     for line in path.read_text().splitlines():
@@ -134,9 +168,9 @@ def read_option_file(path: Path) -> Dict[str, str]:
     return options
 
 
-def write_option_file(path: Path, options: Dict[str, str]) -> None:
+def write_option_file(path: Path, options: dict[str, str]) -> None:
     """Write ``options`` as a ``[client]`` option file only we can read."""
-    lines = ["[client]"] + ["{}={}".format(k, v) for k, v in options.items()]
+    lines = ["[client]"] + [f"{k}={v}" for k, v in options.items()]
     fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write("\n".join(lines) + "\n")
@@ -153,28 +187,75 @@ class Server:
         self.pid_file = self.folder / "mysqld.pid"
         self.log = self.folder / "mysqld.log"
         self.option_file = self.folder / "client.cnf"
+        self.lock_file = self.folder / "start.lock"
+        self._process: subprocess.Popen | None = None
 
-    def options(self) -> Dict[str, str]:
+    def options(self) -> dict[str, str]:
         """Return the saved client options (host, port, user, password)."""
         return read_option_file(self.option_file)
 
-    def env(self) -> Dict[str, str]:
+    def env(self) -> dict[str, str]:
         """Return the ``MYSQL_*`` variables that point a client here."""
         options = self.options()
         return {"MYSQL_HOST": options["host"], "MYSQL_PORT": options["port"],
                 "MYSQL_USER": options["user"],
                 "MYSQL_PASSWORD": options["password"]}
 
-    def pid(self) -> Optional[int]:
-        """Return the pid of the running server, or None."""
+    def pid(self) -> int | None:
+        """Return the pid of this folder's server process, or None.
+
+        The pid file outlives a server that was killed, and its number may
+        belong to another process since: the process must be alive and be
+        a server of this data directory.
+        """
         try:
             pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
         except (OSError, ValueError):
             return None
-        return pid
+        return pid if self._serves_here(pid) else None
 
-    def _initialise(self, programs: Dict[str, str]) -> None:
+    def _serves_here(self, pid: int) -> bool:
+        """Tell whether ``pid`` is a live server on our data directory.
+
+        A process that has exited but not been reaped (a zombie) has an
+        empty command line, so it does not count either. Without /proc
+        (not Linux) a live pid is all there is to go on.
+        """
+        if not Path("/proc/self").exists():
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return False
+            return True
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return f"--datadir={self.datadir}".encode() in arguments
+
+    def running(self) -> bool:
+        """Return True when the server process is up and answers a query."""
+        return self.pid() is not None and self._answers()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Hold the folder's start lock for the ``with`` block.
+
+        Two starts at once would otherwise both find no server and launch
+        two on one data directory; the second now waits, then finds the
+        first one's server answering.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print("MySQL: waiting for another start of this server to "
+                      "finish...", flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _initialise(self, programs: dict[str, str]) -> None:
         """Create the data directory with a password-less root on the socket.
 
         Root can only connect through the socket in our folder, and is used
@@ -190,11 +271,12 @@ class Server:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             shutil.rmtree(self.datadir, ignore_errors=True)
-            raise SetupError("Could not create the MariaDB data directory: "
-                             + (done.stderr or done.stdout).strip()[-300:])
+            raise SetupError(
+                f"Could not create the MariaDB data directory "
+                f"{self.datadir} ({last_line(done.stderr or done.stdout)}).")
 
-    def _launch(self, programs: Dict[str, str], port: int) -> None:
-        """Start the server in the background on loopback and ``port``."""
+    def _launch(self, programs: dict[str, str], port: int) -> None:
+        """Start the server in the background; return once it answers."""
         command = [programs["server"], "--no-defaults",
                    "--datadir=" + str(self.datadir),
                    "--socket=" + str(self.socket),
@@ -205,16 +287,27 @@ class Server:
                    "--max-connections=200"]
         if os.geteuid() == 0:
             command.append("--user=root")
-        subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._answers():
-                return
+        while not self._answers():
+            if self._process.poll() is not None:
+                raise SetupError(
+                    f"The MariaDB server stopped while starting "
+                    f"({self._log_tail()}); its log is {self.log}.")
+            if time.monotonic() > deadline:
+                raise SetupError(
+                    f"The MariaDB server did not answer within "
+                    f"{START_TIMEOUT} s; its log is {self.log}.")
             time.sleep(0.1)
-        raise SetupError("The MariaDB server did not start within {} s; its "
-                         "log is {}.".format(START_TIMEOUT, self.log))
+
+    def _log_tail(self) -> str:
+        """Return the last line of the server's log, for an error message."""
+        try:
+            return last_line(self.log.read_text(errors="replace"))
+        except OSError:
+            return "it wrote no log"
 
     def _answers(self) -> bool:
         """Return True when the server accepts connections on its socket."""
@@ -224,17 +317,22 @@ class Server:
                   check: bool = True) -> subprocess.CompletedProcess:
         """Run ``sql`` as root through the socket with the CLI client."""
         client = find_program("mariadb", "mysql")
-        # The client would take MYSQL_HOST (set while tests use another
-        # server) over the socket: run it without the MYSQL_* variables.
+        if client is None:
+            raise SetupError(f"The MariaDB client is missing: run "
+                             f"`{install_command()} mariadb-client`.")
+        # The client reads MYSQL_HOST, MYSQL_PWD and the like from the
+        # environment, where they name the user's (or a test's) server:
+        # without them, and with host "localhost", it uses our socket.
         env = {name: value for name, value in os.environ.items()
-               if not name.startswith("MYSQL")}
+               if not name.startswith("MYSQL_")}
         done = subprocess.run(
-            [client, "--no-defaults", "--socket=" + str(self.socket),
-             "--user=root", "--batch", "--execute=" + sql],
+            [client, "--no-defaults", "--host=localhost",
+             "--socket=" + str(self.socket), "--user=root", "--batch",
+             "--skip-column-names", "--execute=" + sql],
             capture_output=True, text=True, env=env)
         if check and done.returncode != 0:
-            raise SetupError("MariaDB refused the set-up SQL: "
-                             + done.stderr.strip())
+            raise SetupError(f"MariaDB refused the set-up SQL "
+                             f"({last_line(done.stderr)}).")
         return done
 
     def _create_user(self, port: int) -> None:
@@ -244,46 +342,87 @@ class Server:
         password = secrets.token_urlsafe(24)
         statements = []
         for host in ("127.0.0.1", "localhost"):
-            account = "'{}'@'{}'".format(APP_USER, host)
+            account = f"'{APP_USER}'@'{host}'"
             statements += [
-                "CREATE OR REPLACE USER {} IDENTIFIED BY '{}'".format(
-                    account, password),
-                "GRANT ALL PRIVILEGES ON *.* TO {}".format(account)]
+                f"CREATE OR REPLACE USER {account} IDENTIFIED BY "
+                f"'{password}'",
+                f"GRANT ALL PRIVILEGES ON *.* TO {account}"]
         self._root_sql("; ".join(statements))
         write_option_file(self.option_file, {
             "host": "127.0.0.1", "port": str(port), "user": APP_USER,
             "password": password})
 
-    def start(self) -> None:
-        """Start (or reuse) the server, creating it on first use."""
-        if self.pid() and self.option_file.exists():
-            return
-        programs = server_programs()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        first_time = not self.datadir.exists()
-        if first_time:
-            self._initialise(programs)
-        port = (int(self.options()["port"]) if self.option_file.exists()
-                else free_port())
-        if not port_is_free(port):
-            port = free_port()
-        self._launch(programs, port)
-        if first_time or not self.option_file.exists():
-            self._create_user(port)
-        elif self.options()["port"] != str(port):
-            write_option_file(self.option_file,
-                              dict(self.options(), port=str(port)))
+    def _running_after_wait(self) -> bool:
+        """Return True when the server answers, False when none runs.
+
+        A server process that does not answer yet (still starting, or
+        shutting down) gets ``START_TIMEOUT`` seconds to do one or the
+        other.
+        """
+        deadline = time.monotonic() + START_TIMEOUT
+        while (pid := self.pid()) is not None:
+            if self._answers():
+                return True
+            if time.monotonic() > deadline:
+                raise SetupError(
+                    f"A MariaDB server (pid {pid}) runs on {self.datadir} "
+                    f"but does not answer: stop it with `kill {pid}` and "
+                    f"try again.")
+            time.sleep(0.1)
+        return False
+
+    def _port(self) -> int:
+        """Return the port the server had, or a free one if it is taken."""
+        if self.option_file.exists():
+            saved = int(self.options()["port"])
+            if port_is_free(saved):
+                return saved
+        return free_port()
+
+    def start(self) -> bool:
+        """Start the server unless it already answers; True if it started.
+
+        Creates the data directory and the application user on first use.
+        The port saved in the option file is used again while it is free.
+        """
+        with self._lock():
+            if self._running_after_wait():
+                if not self.option_file.exists():
+                    port = self._root_sql("SELECT @@port").stdout.strip()
+                    self._create_user(int(port))
+                return False
+            programs = server_programs()
+            first_time = not self.datadir.exists()
+            if first_time:
+                self._initialise(programs)
+            port = self._port()
+            self._launch(programs, port)
+            if first_time or not self.option_file.exists():
+                self._create_user(port)
+            elif self.options()["port"] != str(port):
+                write_option_file(self.option_file,
+                                  dict(self.options(), port=str(port)))
+            return True
 
     def stop(self) -> bool:
         """Stop the server if it runs; return True when it was running."""
-        pid = self.pid()
-        if pid is None:
+        if not self.folder.exists():
             return False
-        os.kill(pid, 15)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline and self.pid() == pid:
-            time.sleep(0.1)
-        return True
+        with self._lock():
+            pid = self.pid()
+            if pid is None:
+                return False
+            os.kill(pid, 15)
+            if self._process is not None and self._process.pid == pid:
+                # Ours: reap it, so that it does not linger as a zombie.
+                self._process.wait(START_TIMEOUT)
+            deadline = time.monotonic() + START_TIMEOUT
+            while self.pid() == pid:
+                if time.monotonic() > deadline:
+                    raise SetupError(f"The MariaDB server (pid {pid}) did "
+                                     f"not stop within {START_TIMEOUT} s.")
+                time.sleep(0.1)
+            return True
 
 
 def private_server() -> Server:
@@ -304,16 +443,33 @@ def start_throwaway(folder: Path) -> Server:
 def ensure() -> str:
     """Make a server available and say which one, in one sentence."""
     if env_configured():
-        return "Using the MySQL server named by MYSQL_HOST={}.".format(
-            os.environ.get("MYSQL_HOST") or os.environ["MYSQL_UNIX_SOCKET"])
+        named = os.environ.get("MYSQL_HOST") or os.environ["MYSQL_UNIX_SOCKET"]
+        return f"MySQL: using the server named by MYSQL_HOST={named}."
     server = private_server()
-    server.start()
-    return "Private MariaDB running on 127.0.0.1:{} (data in {}).".format(
-        server.options()["port"], server.folder.relative_to(ROOT))
+    where = server.folder.relative_to(ROOT)
+    if not server.running():
+        print(f"MySQL: starting the private MariaDB in {where}/ (the first "
+              f"time also creates its data, a few seconds)...", flush=True)
+    state = "started" if server.start() else "already running"
+    return (f"MySQL: private MariaDB {state} on 127.0.0.1:"
+            f"{server.options()['port']} (data in {where}/).")
 
 
-def main(argv: List[str]) -> int:
-    """Run the ``ensure``, ``stop`` or ``status`` command."""
+def status(server: Server) -> tuple[int, str]:
+    """Return the exit status and sentence of the ``status`` command."""
+    if server.running():
+        return 0, (f"Private MariaDB is running on 127.0.0.1:"
+                   f"{server.options()['port']}.")
+    return 3, (f"Private MariaDB is not running: start it with "
+               f"`{START_COMMAND}`.")
+
+
+def main(argv: list[str]) -> int:
+    """Run the ``ensure``, ``install``, ``stop`` or ``status`` command.
+
+    ``status`` exits with 0 when the server answers and 3 when it does not,
+    as service managers do.
+    """
     command = argv[0] if argv else "ensure"
     server = private_server()
     try:
@@ -326,8 +482,9 @@ def main(argv: List[str]) -> int:
             print("Private MariaDB stopped." if server.stop()
                   else "Private MariaDB was not running.")
         elif command == "status":
-            print("Private MariaDB is running." if server.pid()
-                  else "Private MariaDB is not running.")
+            code, sentence = status(server)
+            print(sentence)
+            return code
         else:
             print("usage: python -m tools.mysql_server "
                   "[ensure|install|stop|status]", file=sys.stderr)
@@ -335,6 +492,8 @@ def main(argv: List[str]) -> int:
     except SetupError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 

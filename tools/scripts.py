@@ -6,13 +6,17 @@ several folders have modules with the same name, so tests load them by path.
 import importlib.util
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Mapping, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a copy of a task folder leaves out: its tests, caches, and the
+# sample databases, which each test makes as it needs them.
+NOT_COPIED = shutil.ignore_patterns("tests", "__pycache__", "users.db*")
 
 
 def load_script(path: Path) -> ModuleType:
@@ -25,9 +29,8 @@ def load_script(path: Path) -> ModuleType:
     folder = str(path.parent)
     if folder not in sys.path:
         sys.path.insert(0, folder)
-    name = "_script_{}_{}".format(
-        path.parent.name.replace("-", "_"),
-        path.stem.replace("-", "_"))
+    name = (f"_script_{path.parent.name.replace('-', '_')}_"
+            f"{path.stem.replace('-', '_')}")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     # As ``import`` does: the module is in sys.modules while it runs.
@@ -36,26 +39,62 @@ def load_script(path: Path) -> ModuleType:
     return module
 
 
+def script_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the environment a script runs in, as after ``make demo``.
+
+    The virtualenv's Python comes first on ``PATH``, so that
+    ``#!/usr/bin/env python3`` (and ``python``) find it; ``extra`` is added.
+    """
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env.update(extra or {})
+    return env
+
+
 def run_script(path: Path, args: Sequence[str] = (),
-               env: Optional[Mapping[str, str]] = None,
-               cwd: Optional[Path] = None, shell_pipe: str = "",
+               env: Mapping[str, str] | None = None,
+               cwd: Path | None = None, shell_pipe: str = "",
                timeout: float = 120) -> subprocess.CompletedProcess:
     """Run a script the way a grader does and capture what it printed.
 
-    The script runs from its own folder (or ``cwd``) with the virtualenv's
-    Python first on ``PATH``, so ``#!/usr/bin/env python3`` finds it. With
-    ``shell_pipe`` (for example ``"head -n 5"``) the script's output goes
-    through that command in a shell, as in ``./2-main.py | head -n 5``.
+    The script runs from its own folder (or from ``cwd``, named by its
+    path from there) with the virtualenv's Python first on ``PATH``, so
+    ``#!/usr/bin/env python3`` finds it. With ``shell_pipe`` (for example
+    ``"head -n 5"``) the script's output goes through that command in a
+    shell, as in ``./2-main.py | head -n 5``.
     """
     path = Path(path).resolve()
-    full_env = dict(os.environ)
-    full_env["PATH"] = "{}{}{}".format(
-        Path(sys.executable).parent, os.pathsep, full_env.get("PATH", ""))
-    full_env.update(env or {})
-    command = ["./" + path.name, *args]
+    cwd = Path(cwd or path.parent).resolve()
+    name = os.path.relpath(path, cwd)
+    command = [name if os.sep in name else f"./{name}", *args]
     if shell_pipe:
         command = ["bash", "-o", "pipefail", "-c",
-                   "{} | {}".format(shlex.join(command), shell_pipe)]
-    return subprocess.run(command, cwd=str(cwd or path.parent),
-                          env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+                   f"{shlex.join(command)} | {shell_pipe}"]
+    return subprocess.run(command, cwd=str(cwd),
+                          env=script_env(env), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def copy_alone(folder: Path, destination: Path) -> Path:
+    """Copy a task folder, and nothing else, into ``destination``.
+
+    This is how a learner submits a folder. Links are copied as links, so
+    one that points back into the repository would be dangling here.
+    """
+    copy = Path(destination) / Path(folder).name
+    shutil.copytree(folder, copy, symlinks=True, ignore=NOT_COPIED)
+    return copy
+
+
+def set_up_alone(folder: Path, destination: Path) -> Path:
+    """Copy a task folder alone, set up as ``make demo`` leaves it.
+
+    A SQLite folder creates its sample database with its own
+    ``./users_db.py``: nothing outside the copy is needed. (If that fails,
+    the scripts say so when they run.)
+    """
+    copy = copy_alone(folder, destination)
+    if (copy / "users_db.py").exists():
+        subprocess.run(["./users_db.py"], cwd=copy, env=script_env(),
+                       capture_output=True)
+    return copy

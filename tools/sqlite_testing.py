@@ -4,19 +4,13 @@ The decorators and the context-manager folders test against the same
 sample database, made by ``tools.users_db`` in a temporary folder. The
 root ``conftest.py`` loads these fixtures for every test module.
 """
-import shutil
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-from tools.scripts import run_script
+from tools.scripts import copy_alone, run_script
 from tools.users_db import DATABASE, HOW_TO_CREATE, create_users_db
-
-# What a copy of a task folder leaves out: the copy holds the scripts only,
-# and a database only when the test asks for one.
-NOT_COPIED = shutil.ignore_patterns(
-    "tests", "__pycache__", "*.md", DATABASE + "*")
 
 
 @pytest.fixture
@@ -35,14 +29,13 @@ def folder_copy(tmp_path: Path) -> Callable[..., Path]:
     """Return a function that copies a task folder's scripts to tmp_path.
 
     ``folder_copy(folder, with_database=True)`` returns the copy, with the
-    sample database in it unless ``with_database`` is False. The link
-    ``users_db.py`` is copied as the file it points to, so the copy runs on
-    its own, as the folder does in the repository.
+    sample database in it unless ``with_database`` is False. The copy holds
+    the folder's own ``users_db.py``, so it runs on its own, as a folder
+    that a learner submits does.
     """
     def copy(folder: Path, with_database: bool = True) -> Path:
         """Copy ``folder``'s scripts and, if asked, a fresh database."""
-        destination = tmp_path / folder.name
-        shutil.copytree(folder, destination, ignore=NOT_COPIED)
+        destination = copy_alone(folder, tmp_path)
         if with_database:
             create_users_db(destination / DATABASE)
         return destination

@@ -3,27 +3,35 @@
 
 This is the one home of the database that ``python-decorators-0x01`` and
 ``python-context-async-perations-0x02`` query: its schema, its sample rows,
-the code that writes it and the check that stops a script, with one clear
-sentence, when the database has not been created yet. Each of those folders
-holds a link ``users_db.py`` to this file, so that its scripts can
-``import users_db`` when they run from their own folder.
+the code that writes it, the check that stops a script with one clear
+sentence when the database is missing (or is in another folder), and the
+way every script there ends: quietly on a closed pipe or Ctrl-C.
 
-Command line (writes ``FOLDER/users.db`` for each folder named)::
+It is written once, in ``tools/users_db.py``. ``make users-db`` copies it,
+as a plain file, into each of those folders, so that a folder copied or
+submitted on its own still runs: edit it in ``tools/``, and a test fails
+while a copy differs.
 
-    python -m tools.users_db FOLDER [FOLDER...]
+Command line: ``./users_db.py`` writes ``users.db`` next to itself;
+``python -m tools.users_db FOLDER...`` writes ``FOLDER/users.db`` and
+brings ``FOLDER/users_db.py`` up to date, for each folder named. Running it
+again restores the sample rows (the scripts change them).
 """
 import argparse
+import filecmp
 import os
+import shutil
 import sqlite3
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 DATABASE = "users.db"
+HERE = Path(__file__).resolve().parent
 
-HOW_TO_CREATE = ("{} not found: run `make users-db` from the repository root "
-                 "to create it.")
+HOW_TO_CREATE = ("{} not found: create it with ./users_db.py here (or `make "
+                 "users-db` from the repository root).")
 
 SCHEMA = """
 CREATE TABLE users (
@@ -53,7 +61,7 @@ SAMPLE_PEOPLE = (
     ("Wilhelmina Soto", 37), ("Bastien Ogunleye", 51),
 )
 
-User = Tuple[int, str, str, int]
+User = tuple[int, str, str, int]
 
 
 class MissingDatabase(SystemExit):
@@ -65,12 +73,17 @@ class MissingDatabase(SystemExit):
     """
 
 
+def shown(path: Path) -> str:
+    """Return ``path`` as a user would type it from the current folder."""
+    return os.path.relpath(path)
+
+
 def email_of(name: str) -> str:
     """Return the made-up e-mail address of a sample person."""
-    return "{}@example.com".format(name.lower().replace(" ", "."))
+    return f"{name.lower().replace(' ', '.')}@example.com"
 
 
-def sample_users() -> List[User]:
+def sample_users() -> list[User]:
     """Return the sample rows, ``(id, name, email, age)``, ids from 1."""
     return [(user_id, name, email_of(name), age)
             for user_id, (name, age) in enumerate(SAMPLE_PEOPLE, start=1)]
@@ -119,24 +132,44 @@ def write_users(path: Path, users: Iterable[User]) -> None:
         conn.close()
 
 
+def missing(path: str) -> str:
+    """Say, in one sentence, where ``path`` is or how to create it.
+
+    The scripts open ``users.db`` in the current folder. Run from another
+    folder (the repository root, say), the database they look for is the
+    one beside them: the sentence says to go there, not to create a
+    database that exists already.
+    """
+    if os.path.isabs(path) or Path.cwd() == HERE:
+        return HOW_TO_CREATE.format(path)
+    folder = shown(HERE)
+    if (HERE / path).is_file():
+        return (f"{path} is in {folder}, not in the current folder: run the "
+                f"script from there (cd {folder}).")
+    return (f"{path} not found: cd {folder}, create it there with "
+            f"./users_db.py, and run the script from there.")
+
+
 def require_database(path: str = DATABASE) -> str:
     """Return ``path`` if the database file exists there.
 
-    Otherwise raise ``MissingDatabase``, whose message says how to create
-    it: connecting would silently create an empty database and the first
-    query would fail with "no such table" instead.
+    Otherwise raise ``MissingDatabase``, whose message says where to run
+    from or how to create it: connecting would silently create an empty
+    database and the first query would fail with "no such table" instead.
     """
     if not os.path.isfile(path):
-        raise MissingDatabase(HOW_TO_CREATE.format(path))
+        raise MissingDatabase(missing(path))
     return path
 
 
 @contextmanager
-def output_may_be_cut() -> Iterator[None]:
-    """Run a script's sample calls so that a reader who stops early, as
-    ``./0-log_queries.py | head -n 1`` does, ends the script quietly with
-    status 0, as a command-line tool ends, not with a BrokenPipeError
-    traceback.
+def ends_quietly() -> Iterator[None]:
+    """Run a script's sample calls so that it ends as a command-line tool.
+
+    A reader that stops early (``./0-log_queries.py | head -n 1``) closes
+    the pipe: a normal end, status 0, not a BrokenPipeError traceback.
+    Ctrl-C is the user's own wish: status 130, as a shell reports it, and
+    no traceback either.
     """
     try:
         yield
@@ -145,20 +178,41 @@ def output_may_be_cut() -> Iterator[None]:
         # The interpreter flushes standard output once more at exit, which
         # would fail the same way: it goes to /dev/null from here on.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Write ``FOLDER/users.db`` for each folder on the command line."""
+def copy_into(folder: Path) -> bool:
+    """Put this file into ``folder`` unless the same is there; True if so.
+
+    The copy is executable, as every script of a task folder must be.
+    """
+    target = folder / Path(__file__).name
+    if target.exists() and filecmp.cmp(__file__, target, shallow=False):
+        return False
+    shutil.copyfile(__file__, target)
+    target.chmod(0o755)
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Write ``users.db`` (and this file) into each folder named."""
     parser = argparse.ArgumentParser(
-        description="Write the sample users.db into each FOLDER.")
-    parser.add_argument("folders", nargs="+", metavar="FOLDER")
-    for folder in parser.parse_args(argv).folders:
-        if not os.path.isdir(folder):
-            sys.exit("{} is not a folder: name an existing folder.".format(
-                folder))
-        path = create_users_db(Path(folder) / DATABASE)
-        print("wrote {} ({} users)".format(path, len(SAMPLE_PEOPLE)))
+        description="Write the sample users.db into each FOLDER (by default "
+                    "the folder of this file).")
+    parser.add_argument("folders", nargs="*", metavar="FOLDER",
+                        default=[str(HERE)])
+    for name in parser.parse_args(argv).folders:
+        folder = Path(name)
+        if not folder.is_dir():
+            sys.exit(f"{name} is not a folder: name an existing folder.")
+        if copy_into(folder):
+            print(f"users_db.py: brought {shown(folder / 'users_db.py')} "
+                  f"up to date")
+        path = create_users_db(folder / DATABASE)
+        print(f"users.db: wrote {shown(path)} ({len(SAMPLE_PEOPLE)} users)")
 
 
 if __name__ == "__main__":
-    main()
+    with ends_quietly():
+        main()

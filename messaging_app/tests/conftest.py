@@ -16,7 +16,7 @@ from messaging_app.client import Client
 from messaging_app.server import ApiServer
 from messaging_app.testing import (InProcessApi, Person, fast_settings,
                                    in_process_api, live_server, register)
-from tools.mariadb_testing import mysql_url
+from tools.mysql_testing import mysql_url
 
 ENGINES = ("sqlite", "mariadb")
 

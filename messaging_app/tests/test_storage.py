@@ -21,7 +21,7 @@ from messaging_app.storage import (Duplicate, MessageFilter, SchemaTooNew,
 from messaging_app.storage import messages as messages_module
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
-from tools.mariadb_testing import mysql_url
+from tools.mysql_testing import mysql_url
 from tools.mysql_server import start_throwaway
 
 # The schema of databases made before the storage package (version 1),

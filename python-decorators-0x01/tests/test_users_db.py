@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Tests of the sample database (tools/users_db.py, linked as users_db.py).
+"""Tests of the sample database (tools/users_db.py, copied as users_db.py).
 
 Also checks that every script of this folder stops with one sentence when
 the database has not been created.
 """
+import filecmp
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -20,7 +22,7 @@ FOLDER = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted(path.name for path in FOLDER.glob("[0-9]-*.py"))
 
 
-def rows_of(database: Path) -> List[Any]:
+def rows_of(database: Path) -> list[Any]:
     """Return every row of ``users``, in id order."""
     conn = sqlite3.connect(database)
     try:
@@ -80,24 +82,37 @@ def test_require_database_names_the_way_to_create_it(
     missing = str(tmp_path / "other.db")
     with pytest.raises(SystemExit) as raised:
         require_database(missing)
-    assert str(raised.value) == ("{} not found: run `make users-db` from the "
-                                 "repository root to create it.".format(
-                                     missing))
+    assert str(raised.value) == (
+        f"{missing} not found: create it with ./users_db.py here (or `make "
+        f"users-db` from the repository root).")
     assert not Path(missing).exists()
 
 
 def test_the_command_writes_each_folder(tmp_path: Path) -> None:
-    """python -m tools.users_db A B writes A/users.db and B/users.db."""
+    """python -m tools.users_db A B writes the database and the module.
+
+    A second run only restores the databases: the copies are up to date.
+    """
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "tools.users_db", str(tmp_path / "a"),
-         str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True)
+    command = [sys.executable, "-m", "tools.users_db", str(tmp_path / "a"),
+               str(tmp_path / "b")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
+    shown = {name: os.path.relpath(tmp_path / name, ROOT)
+             for name in ("a", "b")}
     assert done.stdout == "".join(
-        "wrote {} (36 users)\n".format(tmp_path / name / "users.db")
+        f"users_db.py: brought {shown[name]}/users_db.py up to date\n"
+        f"users.db: wrote {shown[name]}/users.db (36 users)\n"
         for name in ("a", "b"))
     assert len(rows_of(tmp_path / "b" / "users.db")) == 36
+    copy = tmp_path / "a" / "users_db.py"
+    assert filecmp.cmp(ROOT / "tools" / "users_db.py", copy, shallow=False)
+    assert os.access(copy, os.X_OK)
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert again.stdout == "".join(
+        f"users.db: wrote {shown[name]}/users.db (36 users)\n"
+        for name in ("a", "b"))
 
 
 def test_the_command_refuses_a_missing_folder(tmp_path: Path) -> None:
@@ -106,15 +121,17 @@ def test_the_command_refuses_a_missing_folder(tmp_path: Path) -> None:
         [sys.executable, "-m", "tools.users_db", str(tmp_path / "nope")],
         cwd=ROOT, capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == "{} is not a folder: name an existing folder.\n" \
-        .format(tmp_path / "nope")
+    assert done.stderr == (f"{tmp_path / 'nope'} is not a folder: name an "
+                           f"existing folder.\n")
 
 
-def test_the_folder_link_creates_the_database_here(folder_copy: Any) -> None:
-    """./users_db.py . inside the folder writes ./users.db."""
+def test_the_folder_copy_creates_the_database_beside_it(
+        folder_copy: Any) -> None:
+    """./users_db.py in a copy of the folder writes users.db there."""
     copy = folder_copy(FOLDER, with_database=False)
-    done = run_script(copy / "users_db.py", args=["."])
-    assert (done.returncode, done.stdout) == (0, "wrote users.db (36 users)\n")
+    done = run_script(copy / "users_db.py")
+    assert (done.returncode, done.stdout) == (
+        0, "users.db: wrote users.db (36 users)\n")
     assert len(rows_of(copy / "users.db")) == 36
 
 

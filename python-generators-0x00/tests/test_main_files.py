@@ -115,11 +115,11 @@ def test_4_stream_ages_prints_the_average(
         "Average age of users: {:.2f}".format(mean)]
 
 
-def test_3_average_age_prints_the_statistics_table(
+def test_6_age_statistics_prints_the_statistics_table(
         mysql_env: Dict[str, str]) -> None:
-    """3-average_age.py prints count, mean, min, max and std dev."""
+    """6-age_statistics.py prints count, mean, min, max and std dev."""
     ages = [user["age"] for user in expected_users()]
-    lines = lines_of(run_script(FOLDER / "3-average_age.py"))
+    lines = lines_of(run_script(FOLDER / "6-age_statistics.py"))
     assert lines[0] == ("Age statistics of all users "
                         "(one pass, Welford's method)")
     table = dict(line.split() for line in lines[1:] if "std" not in line)
@@ -135,6 +135,7 @@ def test_keyset_paging_gives_the_same_pages_as_offset_paging(
         mysql_env: Dict[str, str]) -> None:
     """``lazy_paginate_by_key`` is a drop-in for ``lazy_paginate``."""
     paging = load_script(FOLDER / "2-lazy_paginate.py")
-    assert list(paging.lazy_paginate_by_key(70)) == list(
+    keyset = load_script(FOLDER / "5-keyset_paginate.py")
+    assert list(keyset.lazy_paginate_by_key(70)) == list(
         paging.lazy_paginate(70))
     assert paging.lazy_pagination is paging.lazy_paginate

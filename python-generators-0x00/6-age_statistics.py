@@ -8,7 +8,8 @@ of the mean) subtracts two large, nearly equal numbers and loses precision,
 while Welford's update stays exact enough for any length of stream.
 """
 import math
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 seed = __import__('seed')
 stream_user_ages = __import__('4-stream_ages').stream_user_ages
@@ -47,11 +48,10 @@ def age_statistics(ages: Iterable[int]) -> AgeStatistics:
 
 def format_statistics(stats: AgeStatistics) -> str:
     """Render the statistics as a short two-column table."""
-    rows = [("count", str(stats.count)), ("mean", "{:.2f}".format(stats.mean)),
+    rows = [("count", str(stats.count)), ("mean", f"{stats.mean:.2f}"),
             ("minimum", str(stats.minimum)), ("maximum", str(stats.maximum)),
-            ("std dev", "{:.2f}".format(stats.std_dev))]
-    return "\n".join("{:<8} {:>8}".format(name, value)
-                     for name, value in rows)
+            ("std dev", f"{stats.std_dev:.2f}")]
+    return "\n".join(f"{name:<8} {value:>8}" for name, value in rows)
 
 
 def main() -> None:
@@ -62,4 +62,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    seed.run_main(main)
+    main()
