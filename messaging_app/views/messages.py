@@ -1,155 +1,20 @@
-"""The views: one function per endpoint of the route table.
-
-A view gets the services and the request (plus the ids of its path), checks
-who may do what, reads and validates its input, calls storage and returns a
-response. Views never touch the socket and never see SQL.
-"""
-from messaging_app import openapi
-from messaging_app.accounts import create_account
-from messaging_app.errors import (Forbidden, NotFound, Unauthorized,
-                                  ValidationError)
+"""Views of messages: pages of them, sending, reading one, editing and
+deleting."""
+from messaging_app.errors import Forbidden, NotFound, ValidationError
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
                                        require_participant, require_sender)
-from messaging_app.representations import (MESSAGE, conversation, message,
-                                           own_user, public_user)
+from messaging_app.representations import MESSAGE, message
 from messaging_app.request import Request
-from messaging_app.response import (Response, encode_json,
-                                    encoded_json_response, json_response,
+from messaging_app.response import (Response, json_response,
                                     json_response_with, no_content)
 from messaging_app.services import Services
 from messaging_app.storage import Message, MessageFilter
-from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
 from messaging_app.validation import Fields
 
 MAX_MESSAGE_LENGTH = 10_000
-# The body of every successful health check, encoded once.
-HEALTHY = encode_json({"status": "ok", "database": "ok"})
 ORDERINGS = {"sent_at": False, "-sent_at": True}
 
-
-# Health
-
-def health(services: Services, request: Request) -> Response:
-    """GET /api/health/: the server is up and its database answers (a
-    database that does not is a 503 saying why, from the application)."""
-    services.storage.ping()
-    return encoded_json_response(HEALTHY)
-
-
-def schema(services: Services, request: Request) -> Response:
-    """GET /api/schema/: the OpenAPI 3.1 document of this API."""
-    return json_response(openapi.document())
-
-
-# Users and tokens
-
-def register_user(services: Services, request: Request) -> Response:
-    """POST /api/users/: create an account; the role is always guest."""
-    return json_response(own_user(create_account(services, request.json())),
-                         201)
-
-
-def obtain_token(services: Services, request: Request) -> Response:
-    """POST /api/token/: trade a username (or email) and password for an
-    access and a refresh token."""
-    data = request.json()
-    fields = Fields(data)
-    login_field = "email" if "username" not in data and "email" in data \
-        else "username"
-    login = fields.text(login_field, max_length=254)
-    password = fields.text("password", max_length=1024)
-    fields.check()
-    user = services.storage.users.by_login(login_field, login)
-    if user is None:
-        services.passwords.check(password, None)
-        raise Unauthorized(
-            "No active account found with the given credentials.")
-    if not services.passwords.check(password, user.password_hash):
-        raise Unauthorized(
-            "No active account found with the given credentials.")
-    if services.passwords.outdated(user.password_hash):
-        services.storage.users.set_password_hash(
-            user.user_id, services.passwords.hash(password))
-    return json_response(services.tokens.pair(user.user_id))
-
-
-def refresh_token(services: Services, request: Request) -> Response:
-    """POST /api/token/refresh/: trade a refresh token for an access
-    token."""
-    fields = Fields(request.json())
-    token = fields.text("refresh", max_length=4096)
-    fields.check()
-    try:
-        user_id = services.tokens.verify(token, REFRESH)
-    except InvalidToken:
-        raise Unauthorized("Token is invalid or expired.",
-                           token_sent=True) from None
-    if services.storage.users.by_id(user_id) is None:
-        raise Unauthorized("User not found.", token_sent=True)
-    return json_response({ACCESS: services.tokens.issue(user_id, ACCESS)})
-
-
-def current_user(services: Services, request: Request) -> Response:
-    """GET /api/users/me/: the caller, with their private fields."""
-    return json_response(own_user(request.caller))
-
-
-def user_detail(services: Services, request: Request,
-                user_id: str) -> Response:
-    """GET /api/users/{user_id}/: another user's public fields."""
-    user = services.storage.users.by_id(user_id)
-    if user is None:
-        raise NotFound("User not found.")
-    if user_id == request.caller.user_id:
-        return json_response(own_user(user))
-    return json_response(public_user(user))
-
-
-# Conversations
-
-def list_conversations(services: Services, request: Request) -> Response:
-    """GET /api/conversations/: the caller's conversations, newest
-    first."""
-    fields = Fields(request.query_params())
-    page = read_page(fields)
-    fields.check()
-    count, found = services.storage.conversations.of_member(
-        request.caller.user_id, page.size, page.offset)
-    return json_response(dict(page_body(request, page, count), results=[
-        conversation(each) for each in found]))
-
-
-def create_conversation(services: Services, request: Request) -> Response:
-    """POST /api/conversations/: open a conversation; the caller joins."""
-    fields = Fields(request.json())
-    wanted = fields.uuid_list("participants")
-    fields.check()
-    caller = request.caller.user_id
-    others = [user_id for user_id in wanted if user_id != caller]
-    if not others:
-        raise ValidationError({"participants": [
-            "Add at least one user other than yourself."]})
-    existing = services.storage.users.existing_ids(others)
-    missing = [user_id for user_id in others if user_id not in existing]
-    if missing:
-        raise ValidationError({"participants": [
-            f"User {user_id} does not exist." for user_id in missing]})
-    created = services.storage.conversations.create([caller, *others])
-    return json_response(conversation(created), 201)
-
-
-def conversation_detail(services: Services, request: Request,
-                        conversation_id: str) -> Response:
-    """GET /api/conversations/{id}/: one of the caller's conversations."""
-    require_participant(services.storage, conversation_id, request.caller)
-    found = services.storage.conversations.get(conversation_id)
-    if found is None:
-        raise NotFound("Conversation not found.")
-    return json_response(conversation(found))
-
-
-# Messages
 
 def message_page(services: Services, request: Request,
                  fields: Fields, **scope: str | None) -> Response:
