@@ -313,6 +313,13 @@ class Server:
         """Return True when the server accepts connections on its socket."""
         return self._root_sql("SELECT 1", check=False).returncode == 0
 
+    def set_global(self, name: str, value: int) -> None:
+        """Set a global server variable (as root, through the socket):
+        ``name`` is one of our own constants, ``value`` a whole number."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a server variable: {name!r}")
+        self._root_sql(f"SET GLOBAL {name} = {int(value)}")
+
     def _root_sql(self, sql: str,
                   check: bool = True) -> subprocess.CompletedProcess:
         """Run ``sql`` as root through the socket with the CLI client."""

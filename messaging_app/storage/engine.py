@@ -29,6 +29,9 @@ class Dialect:
 
     name = ""
     types: Mapping[str, str] = {}
+    # Whether pages of messages are built as JSON by the database (see
+    # storage/messages.py) rather than laid out from rows.
+    builds_json = False
 
     def __init__(self) -> None:
         """Start with no statement rewritten yet."""
