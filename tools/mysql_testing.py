@@ -17,11 +17,10 @@ import itertools
 import os
 import socket
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 
-from tools.mysql_server import start_throwaway
+from tools.mysql_server import database_url, start_throwaway
 from tools.scripts import ROOT, load_script
 
 GENERATORS = ROOT / "python-generators-0x00"
@@ -52,11 +51,8 @@ def mariadb_env(tmp_path_factory: pytest.TempPathFactory
 def mysql_url(env: dict[str, str], prefix: str = "test") -> str:
     """Return the URL of a new, unused database on the server of ``env``
     (created by the application on first use)."""
-    user = quote(env["MYSQL_USER"], safe="")
-    password = quote(env["MYSQL_PASSWORD"], safe="")
     number = next(DATABASE_NUMBERS)
-    return (f"mysql://{user}:{password}@{env['MYSQL_HOST']}:"
-            f"{env['MYSQL_PORT'] or 3306}/{prefix}_{os.getpid()}_{number}")
+    return database_url(env, f"{prefix}_{os.getpid()}_{number}")
 
 
 def seed_database() -> None:
