@@ -19,11 +19,11 @@ def main() -> int:
     """Run the benchmarks; return 0 when every one of them finished."""
     failed = []
     for title, module in BENCHMARKS:
-        print("\n=== {} ===".format(title), flush=True)
+        print(f"\n=== {title} ===", flush=True)
         try:
             importlib.import_module(module).main()
         except Exception as error:  # one benchmark must not stop the rest
-            print("The {} benchmark did not finish: {}".format(title, error),
+            print(f"The {title} benchmark did not finish: {error}",
                   file=sys.stderr)
             failed.append(title)
     return 1 if failed else 0
