@@ -19,8 +19,9 @@ TOKEN = {"type": "string", "pattern": r"\S", "maxLength": 4096}
 
 PARTICIPANT = {
     "type": "object",
-    "required": ["user_id", "username", "first_name", "last_name"],
+    "required": ["id", "user_id", "username", "first_name", "last_name"],
     "properties": {
+        "id": dict(UUID, description="The same as user_id."),
         "user_id": UUID,
         "username": {"type": "string"},
         "first_name": {"type": "string"},
@@ -104,8 +105,10 @@ SCHEMAS = {
     },
     "Conversation": {
         "type": "object",
-        "required": ["conversation_id", "participants", "created_at"],
+        "required": ["id", "conversation_id", "participants",
+                     "created_at"],
         "properties": {
+            "id": dict(UUID, description="The same as conversation_id."),
             "conversation_id": UUID,
             "participants": {
                 "type": "array",
@@ -127,9 +130,10 @@ SCHEMAS = {
     },
     "Message": {
         "type": "object",
-        "required": ["message_id", "conversation", "sender", "message_body",
-                     "sent_at", "edited_at"],
+        "required": ["id", "message_id", "conversation", "sender",
+                     "message_body", "sent_at", "edited_at"],
         "properties": {
+            "id": dict(UUID, description="The same as message_id."),
             "message_id": UUID,
             "conversation": UUID,
             "sender": {"$ref": "#/components/schemas/Participant"},

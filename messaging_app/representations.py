@@ -2,20 +2,23 @@
 JSON of users, conversations and messages.
 
 The field names are those of the curriculum's Django REST Framework
-version, so its clients work unchanged. A message's shape is declared
-(``MESSAGE``) rather than written as code, because it is followed twice:
-here, to render one record, and by storage, which builds a whole page of
-messages as JSON inside the database (see storage/messages.py).
+version, so its clients work unchanged; every object also carries its id
+as ``id``, where many of those clients read it. A message's shape is
+declared (``MESSAGE``) rather than written as code, because it is followed
+twice: here, to render one record, and by storage, which builds a whole
+page of messages as JSON inside the database (see storage/messages.py).
 """
 from typing import Any
 
 from messaging_app.storage import Conversation, Message, Person, User
 from messaging_app.storage.records import Field, Shape
 
-PERSON: Shape = (Field("user_id", "user_id"), Field("username", "username"),
+PERSON: Shape = (Field("id", "user_id"), Field("user_id", "user_id"),
+                 Field("username", "username"),
                  Field("first_name", "first_name"),
                  Field("last_name", "last_name"))
 MESSAGE: Shape = (
+    Field("id", "message_id"),
     Field("message_id", "message_id"),
     Field("conversation", "conversation_id"),
     Field("sender", "sender", PERSON),
@@ -34,7 +37,8 @@ def render(shape: Shape, record: Any) -> dict:
 
 def public_user(user: User) -> dict:
     """Return the fields of a user that any logged-in user may see."""
-    return {"user_id": user.user_id, "username": user.username,
+    return {"id": user.user_id, "user_id": user.user_id,
+            "username": user.username,
             "first_name": user.first_name, "last_name": user.last_name,
             "role": user.role, "created_at": user.created_at}
 
@@ -52,7 +56,8 @@ def person(someone: Person) -> dict:
 
 def conversation(found: Conversation) -> dict:
     """Return a conversation with its participants."""
-    return {"conversation_id": found.conversation_id,
+    return {"id": found.conversation_id,
+            "conversation_id": found.conversation_id,
             "participants": [person(p) for p in found.participants],
             "created_at": found.created_at}
 

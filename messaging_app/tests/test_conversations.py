@@ -12,7 +12,7 @@ from messaging_app.testing import Person
 def summary(person: Person) -> dict:
     """Return a person as a conversation lists its participants."""
     return {name: person.user[name] for name in (
-        "user_id", "username", "first_name", "last_name")}
+        "id", "user_id", "username", "first_name", "last_name")}
 
 
 def test_opening_a_conversation_adds_the_caller(
@@ -23,8 +23,9 @@ def test_opening_a_conversation_adds_the_caller(
     reply = owner.client.post("/api/conversations/", {
         "participants": [guest.user_id, guest.user_id.upper()]})
     assert reply.status == 201
-    assert set(reply.body) == {"conversation_id", "participants",
+    assert set(reply.body) == {"id", "conversation_id", "participants",
                                "created_at"}
+    assert reply.body["id"] == reply.body["conversation_id"]
     assert reply.body["participants"] == sorted(
         [summary(owner), summary(guest)], key=lambda p: p["username"])
     path = "/api/conversations/{}/".format(reply.body["conversation_id"])

@@ -51,10 +51,11 @@ def test_a_message_is_sent_by_the_caller(chat: Chat) -> None:
         "sent_at": "2000-01-01T00:00:00Z", "message_id": str(uuid.uuid4())})
     assert reply.status == 201
     message = reply.body
-    assert set(message) == {"message_id", "conversation", "sender",
+    assert set(message) == {"id", "message_id", "conversation", "sender",
                             "message_body", "sent_at", "edited_at"}
+    assert message["id"] == message["message_id"]
     assert message["sender"] == {name: alice.user[name] for name in (
-        "user_id", "username", "first_name", "last_name")}
+        "id", "user_id", "username", "first_name", "last_name")}
     assert message["message_body"] == "Hello Bob"
     assert message["conversation"] == path.split("/")[3]
     assert message["edited_at"] is None
