@@ -193,8 +193,9 @@ OBJECT_ERRORS = ("401", "403", "404")
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGES = CONVERSATION + "messages/"
 MESSAGE = MESSAGES + "{message_id}/"
+FLAT_MESSAGE = "/api/messages/{message_id}/"
 
-OPERATIONS = (
+OPERATIONS: Tuple[Operation, ...] = (
     Operation("POST", "/api/users/", "Register a user.",
               ("201", "User"), "Registration", BODY_ERRORS, public=True),
     Operation("POST", "/api/token/", "Log in: an access and a refresh "
@@ -236,10 +237,35 @@ OPERATIONS = (
     Operation("POST", "/api/messages/", "Send a message into a "
               "conversation named in the body.", ("201", "Message"),
               "NewMessage", BODY_ERRORS + ("401", "403", "404", "429")),
+    Operation("GET", FLAT_MESSAGE, "One message, found by its id alone.",
+              ("200", "Message"), errors=OBJECT_ERRORS),
+    Operation("PATCH", FLAT_MESSAGE, "Edit one's own message, found by its "
+              "id alone.", ("200", "Message"), "MessageBody",
+              BODY_ERRORS + OBJECT_ERRORS),
+    Operation("DELETE", FLAT_MESSAGE, "Delete one's own message (or any, "
+              "as an admin), found by its id alone.", ("204", None),
+              errors=OBJECT_ERRORS),
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),
               public=True),
+)
+
+
+def also_at(method: str, original: str, path: str) -> Operation:
+    """Document the operation of ``method`` and ``original`` again at
+    ``path``, where other DRF versions of this API have it."""
+    found = next(operation for operation in OPERATIONS
+                 if (operation.method, operation.path) == (method, original))
+    return found._replace(path=path, summary=(
+        f"{found.summary} The same as {method} {original}."))
+
+
+OPERATIONS += (
+    also_at("POST", "/api/users/", "/api/auth/register/"),
+    also_at("POST", "/api/token/", "/api/auth/login/"),
+    also_at("POST", "/api/token/", "/api/auth/token/"),
+    also_at("POST", "/api/token/refresh/", "/api/auth/token/refresh/"),
 )
 
 

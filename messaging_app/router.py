@@ -9,7 +9,7 @@ crash further on.
 """
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from re import Pattern
 from typing import NamedTuple
 
@@ -49,6 +49,15 @@ class Route:
     def __post_init__(self) -> None:
         """Compile the pattern once, when the table is built."""
         object.__setattr__(self, "regex", compile_pattern(self.pattern))
+
+
+def also_at(routes: Sequence[Route], method: str, pattern: str,
+            other: str) -> Route:
+    """Return a copy of the route of ``method`` and ``pattern`` at the path
+    ``other``: the same view, audience and limits under another name."""
+    found = next(route for route in routes
+                 if (route.method, route.pattern) == (method, pattern))
+    return replace(found, pattern=other)
 
 
 class Match(NamedTuple):

@@ -128,6 +128,36 @@ def edit_message(services: Services, request: Request,
     return json_response(message(edited))
 
 
+def conversation_of(services: Services, message_id: str) -> str:
+    """Return the conversation of a message, or raise 404: the flat
+    routes name a message without its conversation."""
+    found = services.storage.messages.get(message_id)
+    if found is None:
+        raise NotFound("Message not found.")
+    return found.conversation_id
+
+
+def flat_message_detail(services: Services, request: Request,
+                        message_id: str) -> Response:
+    """GET /api/messages/{message_id}/: as under its conversation."""
+    return message_detail(services, request,
+                          conversation_of(services, message_id), message_id)
+
+
+def flat_edit_message(services: Services, request: Request,
+                      message_id: str) -> Response:
+    """PATCH /api/messages/{message_id}/: as under its conversation."""
+    return edit_message(services, request,
+                        conversation_of(services, message_id), message_id)
+
+
+def flat_delete_message(services: Services, request: Request,
+                        message_id: str) -> Response:
+    """DELETE /api/messages/{message_id}/: as under its conversation."""
+    return delete_message(services, request,
+                          conversation_of(services, message_id), message_id)
+
+
 def delete_message(services: Services, request: Request,
                    conversation_id: str, message_id: str) -> Response:
     """DELETE /api/conversations/{id}/messages/{message_id}/: by its

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Clients written for the curriculum's Django REST Framework versions
+work unchanged: the other spellings of fields, the ``id`` members, the
+``/api/auth/`` paths, the flat message routes, a conversation's nested
+messages and DRF's leniencies, on both engines.
+
+Every refused request is checked to write nothing, and every object route
+to keep outsiders out.
+"""
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from messaging_app.client import Client
+from messaging_app.routes import ROUTES
+from messaging_app.testing import (InProcessApi, Person,
+                                   conversation_between, register)
+
+Chat = tuple[Person, Person, str]
+NOT_PARTICIPANT = {"detail": "You are not a participant of this conversation."}
+CHALLENGE = 'Bearer realm="api"'
+
+
+@pytest.fixture
+def chat(make_person: Callable[[], Person]) -> Chat:
+    """Return two people and the messages path of their conversation."""
+    alice, bob = make_person(), make_person()
+    return alice, bob, conversation_between(alice, bob)
+
+
+def conversation_of(path: str) -> str:
+    """Return the conversation id of a messages path."""
+    return path.split("/")[3]
+
+
+def send(person: Person, path: str, body: str) -> dict:
+    """Send a message and return it, asserting the 201."""
+    reply = person.client.post(path, {"message_body": body})
+    assert reply.status == 201, reply.body
+    return reply.body
+
+
+def bodies(messages: list[dict]) -> list[str]:
+    """Return the bodies of a list of messages, in order."""
+    return [message["message_body"] for message in messages]
+
+
+def stored(api: InProcessApi, conversation_id: str) -> list[tuple]:
+    """Return the stored bodies and edit times of a conversation."""
+    return api.rows("SELECT message_body, edited_at FROM messages WHERE "
+                    "conversation_id = ? ORDER BY seq", conversation_id)
+
+
+def conversations_of(api: InProcessApi, person: Person) -> int:
+    """Count the conversations a person is in."""
+    return api.rows("SELECT COUNT(*) FROM participants WHERE user_id = ?",
+                    person.user_id)[0][0]
+
+
+def clash(*names: str) -> dict:
+    """Return the 400 body of two spellings of one field that differ."""
+    sentence = (f"{' and '.join(names)} are spellings of one field with "
+                f"different values; send one of them.")
+    return {name: [sentence] for name in names}
+
+
+def test_the_auth_paths_register_log_in_and_refresh(
+        anonymous: Client, api: InProcessApi) -> None:
+    """/api/auth/register/, /api/auth/login/, /api/auth/token/ and
+    /api/auth/token/refresh/ answer as their originals do."""
+    reply = anonymous.post("/api/auth/register/", {
+        "username": "authpaths", "email": "authpaths@example.com",
+        "password": "long-enough-pw", "password_confirm": "long-enough-pw",
+        "first_name": "Auth", "last_name": "Paths"})
+    assert reply.status == 201, reply.body
+    assert reply.body["username"] == "authpaths"
+    for path in ("/api/auth/login/", "/api/auth/token/"):
+        tokens = anonymous.post(path, {"username": "authpaths",
+                                       "password": "long-enough-pw"})
+        assert (tokens.status, set(tokens.body)) == (
+            200, {"access", "refresh"})
+        refreshed = anonymous.post("/api/auth/token/refresh/", {
+            "refresh": tokens.body["refresh"]})
+        assert (refreshed.status, set(refreshed.body)) == (200, {"access"})
+        me = anonymous.with_token(refreshed.body["access"]).get(
+            "/api/users/me/")
+        assert me.body["user_id"] == reply.body["user_id"]
+        wrong = anonymous.post(path, {"username": "authpaths",
+                                      "password": "wrong-password"})
+        assert (wrong.status, wrong.headers["WWW-Authenticate"]) == (
+            401, CHALLENGE)
+
+
+def test_the_auth_routes_are_copies_of_their_originals() -> None:
+    """Same view, audience and rate limits: the route table's lines differ
+    in their path only."""
+    table = {(route.method, route.pattern): route for route in ROUTES}
+    for copy, original in (("/api/auth/register/", "/api/users/"),
+                           ("/api/auth/login/", "/api/token/"),
+                           ("/api/auth/token/", "/api/token/"),
+                           ("/api/auth/token/refresh/",
+                            "/api/token/refresh/")):
+        route = table["POST", copy]
+        assert replace(route, pattern=original) == table["POST", original]
+        assert route.view is table["POST", original].view
+
+
+def test_the_flat_routes_give_a_message_to_participants_only(
+        chat: Chat, api: InProcessApi) -> None:
+    """Participants read; the other participant may neither edit nor
+    delete; the sender does both; then it is gone."""
+    alice, bob, path = chat
+    message = send(alice, path, "flat")
+    flat = f"/api/messages/{message['message_id']}/"
+    assert (bob.client.get(flat).status, bob.client.get(flat).body) == (
+        200, message)
+    for reply in (bob.client.patch(flat, {"content": "bob's now"}),
+                  bob.client.delete(flat)):
+        assert reply.status == 403
+    edited = alice.client.patch(flat, {"message_body": "flat, edited"})
+    assert edited.status == 200
+    assert edited.body == bob.client.get(path + message["message_id"] +
+                                         "/").body
+    assert alice.client.delete(flat).status == 204
+    assert alice.client.get(flat).status == 404
+    assert stored(api, conversation_of(path)) == []
+
+
+def test_an_outsider_can_neither_read_edit_nor_delete_a_flat_message(
+        chat: Chat, make_person: Callable[[], Person],
+        api: InProcessApi) -> None:
+    """403 on each flat route, with no word of the message; it stays as
+    it was."""
+    alice, _, path = chat
+    message = send(alice, path, "private")
+    flat = f"/api/messages/{message['message_id']}/"
+    before = stored(api, conversation_of(path))
+    outsider = make_person().client
+    for reply in (outsider.get(flat),
+                  outsider.patch(flat, {"message_body": "mine now"}),
+                  outsider.patch(flat, {"content": "mine now"}),
+                  outsider.delete(flat)):
+        assert (reply.status, reply.body) == (403, NOT_PARTICIPANT)
+    assert stored(api, conversation_of(path)) == before
+
+
+def test_an_admin_deletes_any_message_through_the_flat_route(
+        chat: Chat, api: InProcessApi) -> None:
+    """As under the nested path: an admin outside the conversation
+    cannot read it, but deletes."""
+    alice, _, path = chat
+    flat = f"/api/messages/{send(alice, path, 'spam')['message_id']}/"
+    admin = register(api.client(), "admin")
+    api.execute("UPDATE users SET role = 'admin' WHERE user_id = ?",
+                admin.user_id)
+    assert admin.client.get(flat).status == 403
+    assert admin.client.delete(flat).status == 204
+    assert stored(api, conversation_of(path)) == []
+
+
+@pytest.mark.parametrize("message_id", [str(uuid.uuid4())])
+def test_an_unknown_flat_message_is_404_and_401_without_a_token(
+        chat: Chat, anonymous: Client, message_id: str) -> None:
+    """With a token: 404 for each method; without one: 401 first."""
+    flat = f"/api/messages/{message_id}/"
+    for method in ("GET", "PATCH", "DELETE"):
+        data = {"content": "x"} if method == "PATCH" else None
+        reply = chat[0].client.request(method, flat, data)
+        assert (reply.status, set(reply.body)) == (404, {"detail"})
+        reply = anonymous.request(method, flat, data)
+        assert (reply.status, reply.headers["WWW-Authenticate"]) == (
+            401, CHALLENGE)
