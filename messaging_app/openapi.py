@@ -3,10 +3,14 @@
 The document is built from one table of operations, so a reader sees every
 endpoint, who may call it, what it takes and what it answers in one place. A
 test keeps the table in step with the router's ``ROUTES``, and a
-schema-driven fuzz run checks the live server against it.
+schema-driven fuzz run checks the live server against it. The other
+spellings of body fields come from ``validation.ALIASES``; a schema cannot
+say that two spellings must agree, so their descriptions do.
 """
 import re
 from typing import Dict, List, NamedTuple, Optional, Tuple
+
+from messaging_app.validation import ALIASES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 UUID = {"type": "string", "format": "uuid"}
@@ -16,6 +20,25 @@ MESSAGE_BODY = {"type": "string", "pattern": r"\S", "maxLength": 10000}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 TOKEN = {"type": "string", "pattern": r"\S", "maxLength": 4096}
+PARTICIPANTS = {"type": "array", "items": UUID, "minItems": 1,
+                "maxItems": 100}
+
+
+def spellings(name: str, schema: dict) -> dict:
+    """Return the properties of a body field and of its other spellings."""
+    return {name: schema, **{
+        alias: dict(schema, description=(
+            f"Another spelling of {name}. Several spellings of one field "
+            f"must have equal values; different ones are a 400 naming "
+            f"them."))
+        for alias in ALIASES[name]}}
+
+
+def one_spelling_of(name: str) -> dict:
+    """Require field ``name`` under one of its spellings at least."""
+    return {"anyOf": [{"required": [spelling]}
+                      for spelling in (name, *ALIASES[name])]}
+
 
 PARTICIPANT = {
     "type": "object",
@@ -68,6 +91,9 @@ SCHEMAS = {
             "first_name": NAME,
             "last_name": NAME,
             "phone_number": {"type": ["string", "null"], "maxLength": 32},
+            "password_confirm": {
+                "type": "string", "description": "When sent, the password "
+                "again: a different one is a 400."},
         },
     },
     "Credentials": {
@@ -96,13 +122,9 @@ SCHEMAS = {
         "required": ["access"],
         "properties": {"access": TOKEN},
     },
-    "NewConversation": {
-        "type": "object",
-        "required": ["participants"],
-        "properties": {
-            "participants": {"type": "array", "items": UUID,
-                             "minItems": 1, "maxItems": 100}},
-    },
+    "NewConversation": dict(
+        one_spelling_of("participants"), type="object",
+        properties=spellings("participants", PARTICIPANTS)),
     "Conversation": {
         "type": "object",
         "required": ["id", "conversation_id", "participants",
@@ -116,17 +138,15 @@ SCHEMAS = {
             "created_at": TIME,
         },
     },
-    "MessageBody": {
-        "type": "object",
-        "required": ["message_body"],
-        "properties": {"message_body": MESSAGE_BODY},
-    },
+    "MessageBody": dict(
+        one_spelling_of("message_body"), type="object",
+        properties=spellings("message_body", MESSAGE_BODY)),
     "NewMessage": {
         "type": "object",
-        "required": ["conversation", "message_body"],
-        "properties": {
-            "conversation": UUID,
-            "message_body": MESSAGE_BODY},
+        "allOf": [one_spelling_of("conversation"),
+                  one_spelling_of("message_body")],
+        "properties": dict(spellings("conversation", UUID),
+                           **spellings("message_body", MESSAGE_BODY)),
     },
     "Message": {
         "type": "object",
@@ -153,7 +173,8 @@ SCHEMAS = {
 
 # Why each error status can happen, shared by every operation that has it.
 ERRORS = {
-    "400": "Malformed JSON, a missing or invalid field or filter.",
+    "400": "Malformed JSON, a missing or invalid field or filter, or two "
+           "spellings of one field with different values.",
     "401": "No token, or a malformed, tampered, expired or wrong-type one.",
     "403": "The caller may not touch this object.",
     "404": "No such object, or a malformed id.",

@@ -13,10 +13,12 @@ from dataclasses import replace
 
 import pytest
 
+from messaging_app import openapi
 from messaging_app.client import Client
 from messaging_app.routes import ROUTES
 from messaging_app.testing import (InProcessApi, Person,
                                    conversation_between, register)
+from messaging_app.validation import ALIASES
 
 Chat = tuple[Person, Person, str]
 NOT_PARTICIPANT = {"detail": "You are not a participant of this conversation."}
@@ -66,6 +68,133 @@ def clash(*names: str) -> dict:
     return {name: [sentence] for name in names}
 
 
+@pytest.mark.parametrize("spelling", ALIASES["participants"])
+def test_each_spelling_of_participants_opens_a_conversation(
+        make_person: Callable[[], Person], spelling: str) -> None:
+    """``participant_ids``, ``participants_id``, ``participants_ids``: 201
+    with the same conversation ``participants`` would open."""
+    owner, guest = make_person(), make_person()
+    reply = owner.client.post("/api/conversations/", {
+        spelling: [guest.user_id]})
+    assert reply.status == 201, reply.body
+    assert {p["user_id"] for p in reply.body["participants"]} == {
+        owner.user_id, guest.user_id}
+
+
+def test_content_is_the_message_body_in_posts_and_edits(
+        chat: Chat, api: InProcessApi) -> None:
+    """``content`` for ``message_body`` (nested and flat posts and edits)
+    and ``conversation_id`` for ``conversation`` in a flat post."""
+    alice, bob, path = chat
+    conversation_id = conversation_of(path)
+    nested = alice.client.post(path, {"content": "nested"})
+    assert (nested.status, nested.body["message_body"]) == (201, "nested")
+    flat = bob.client.post("/api/messages/", {
+        "conversation_id": conversation_id, "content": "flat"})
+    assert (flat.status, flat.body["message_body"]) == (201, "flat")
+    assert flat.body["conversation"] == conversation_id
+    edited = alice.client.patch(path + nested.body["message_id"] + "/",
+                                {"content": "nested, edited"})
+    assert (edited.status, edited.body["message_body"]) == (
+        200, "nested, edited")
+    edited = bob.client.patch(f"/api/messages/{flat.body['message_id']}/",
+                              {"content": "flat, edited"})
+    assert (edited.status, edited.body["message_body"]) == (
+        200, "flat, edited")
+    assert [body for body, _ in stored(api, conversation_id)] == [
+        "nested, edited", "flat, edited"]
+
+
+def test_two_spellings_with_the_same_value_are_one_field(
+        chat: Chat, make_person: Callable[[], Person]) -> None:
+    """Clients that send both spellings, equal, are served."""
+    alice, bob, path = chat
+    reply = alice.client.post("/api/messages/", {
+        "conversation": conversation_of(path),
+        "conversation_id": conversation_of(path),
+        "message_body": "twice", "content": "twice"})
+    assert (reply.status, reply.body["message_body"]) == (201, "twice")
+    reply = alice.client.post("/api/conversations/", {
+        "participants": [bob.user_id], "participant_ids": [bob.user_id]})
+    assert reply.status == 201
+
+
+def test_two_spellings_that_differ_are_400_and_write_nothing(
+        chat: Chat, make_person: Callable[[], Person],
+        api: InProcessApi) -> None:
+    """Each post and edit names both spellings; nothing is stored,
+    created or edited."""
+    alice, bob, path = chat
+    conversation_id = conversation_of(path)
+    item = path + send(alice, path, "original")["message_id"] + "/"
+    flat_item = "/api/messages/" + item.split("/")[-2] + "/"
+    before = stored(api, conversation_id)
+    other = make_person()
+    refused = [
+        (alice.client.post(path, {"message_body": "a", "content": "b"}),
+         clash("message_body", "content")),
+        (alice.client.post("/api/messages/", {
+            "conversation": conversation_id,
+            "conversation_id": str(uuid.uuid4()), "message_body": "a"}),
+         clash("conversation", "conversation_id")),
+        (alice.client.post("/api/messages/", {
+            "conversation_id": conversation_id, "message_body": "a",
+            "content": "A"}), clash("message_body", "content")),
+        (alice.client.patch(item, {"message_body": "a", "content": "b"}),
+         clash("message_body", "content")),
+        (alice.client.patch(flat_item, {"content": "a",
+                                        "message_body": None}),
+         clash("message_body", "content")),
+        (other.client.post("/api/conversations/", {
+            "participant_ids": [bob.user_id],
+            "participants_ids": [alice.user_id]}),
+         clash("participant_ids", "participants_ids"))]
+    for reply, body in refused:
+        assert (reply.status, reply.body) == (400, body)
+    assert stored(api, conversation_id) == before
+    assert conversations_of(api, other) == 0
+
+
+@pytest.mark.parametrize("body, errors", [
+    ({"conversation_id": "unknown", "content": " "},
+     {"content": ["This field may not be blank."]}),
+    ({"conversation_id": "42", "content": "hi"},
+     {"conversation_id": ["'42' is not a valid UUID."]}),
+    ({"conversation_id": "unknown", "content": "hi"}, {"conversation_id": [
+        "Conversation {unknown} does not exist."]}),
+    ({}, {"conversation": ["This field is required."],
+          "message_body": ["This field is required."]})])
+def test_errors_are_told_under_the_spelling_sent(
+        chat: Chat, api: InProcessApi, body: dict, errors: dict) -> None:
+    """A client finds each error under the name it used; nothing is
+    stored."""
+    alice, _, path = chat
+    unknown = str(uuid.uuid4())
+    body = {name: unknown if value == "unknown" else value
+            for name, value in body.items()}
+    reply = alice.client.post("/api/messages/", body)
+    assert reply.status == 400
+    assert reply.body == {name: [sentence.format(unknown=unknown)
+                                 for sentence in sentences]
+                          for name, sentences in errors.items()}
+    assert stored(api, conversation_of(path)) == []
+
+
+def test_participant_errors_are_told_under_the_spelling_sent(
+        make_person: Callable[[], Person], api: InProcessApi) -> None:
+    """The caller alone, or an unknown user, under ``participant_ids``."""
+    owner = make_person()
+    unknown = str(uuid.uuid4())
+    for ids, sentence in (
+            ([owner.user_id], "Add at least one user other than yourself."),
+            ([unknown], f"User {unknown} does not exist.")):
+        reply = owner.client.post("/api/conversations/",
+                                  {"participant_ids": ids})
+        assert (reply.status, reply.body) == (400, {
+            "participant_ids": [sentence]})
+    assert conversations_of(api, owner) == 0
+
+
 def test_the_auth_paths_register_log_in_and_refresh(
         anonymous: Client, api: InProcessApi) -> None:
     """/api/auth/register/, /api/auth/login/, /api/auth/token/ and
@@ -91,6 +220,23 @@ def test_the_auth_paths_register_log_in_and_refresh(
                                       "password": "wrong-password"})
         assert (wrong.status, wrong.headers["WWW-Authenticate"]) == (
             401, CHALLENGE)
+
+
+@pytest.mark.parametrize("path", ["/api/auth/register/", "/api/users/"])
+@pytest.mark.parametrize("confirmation", ["another-password", None, 5])
+def test_a_password_confirm_that_differs_is_400_and_stores_nothing(
+        anonymous: Client, api: InProcessApi, path: str,
+        confirmation: object) -> None:
+    """When sent, ``password_confirm`` must be the password."""
+    name = f"confirm{uuid.uuid4().hex[:8]}"
+    reply = anonymous.post(path, {
+        "username": name, "email": f"{name}@example.com",
+        "password": "long-enough-pw", "password_confirm": confirmation,
+        "first_name": "Con", "last_name": "Firm"})
+    assert (reply.status, reply.body) == (400, {
+        "password_confirm": ["The two passwords do not match."]})
+    assert api.rows("SELECT COUNT(*) FROM users WHERE username = ?",
+                    name) == [(0,)]
 
 
 def test_the_auth_routes_are_copies_of_their_originals() -> None:
@@ -172,3 +318,17 @@ def test_an_unknown_flat_message_is_404_and_401_without_a_token(
         reply = anonymous.request(method, flat, data)
         assert (reply.status, reply.headers["WWW-Authenticate"]) == (
             401, CHALLENGE)
+
+
+def test_the_document_names_every_other_spelling() -> None:
+    """Each alias is a property of the request bodies that take its
+    field, and the auth paths and flat routes are documented."""
+    document = openapi.document()
+    schemas = document["components"]["schemas"]
+    properties = {name for schema in schemas.values()
+                  for name in schema.get("properties", {})}
+    assert {alias for aliases in ALIASES.values()
+            for alias in aliases} <= properties
+    assert {"/api/auth/register/", "/api/auth/login/", "/api/auth/token/",
+            "/api/auth/token/refresh/", "/api/messages/{message_id}/"} <= set(
+        document["paths"])

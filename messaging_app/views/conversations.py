@@ -1,13 +1,13 @@
 """Views of conversations: listing the caller's, opening one, and one
 conversation's details."""
-from messaging_app.errors import NotFound, ValidationError
+from messaging_app.errors import NotFound
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import require_participant
 from messaging_app.representations import conversation
 from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.services import Services
-from messaging_app.validation import Fields
+from messaging_app.validation import Fields, body_fields
 
 
 def list_conversations(services: Services, request: Request) -> Response:
@@ -24,19 +24,20 @@ def list_conversations(services: Services, request: Request) -> Response:
 
 def create_conversation(services: Services, request: Request) -> Response:
     """POST /api/conversations/: open a conversation; the caller joins."""
-    fields = Fields(request.json())
+    fields = body_fields(request.json())
     wanted = fields.uuid_list("participants")
     fields.check()
     caller = request.caller.user_id
     others = [user_id for user_id in wanted if user_id != caller]
     if not others:
-        raise ValidationError({"participants": [
-            "Add at least one user other than yourself."]})
+        fields.error("participants",
+                     "Add at least one user other than yourself.")
+        fields.check()
     existing = services.storage.users.existing_ids(others)
-    missing = [user_id for user_id in others if user_id not in existing]
-    if missing:
-        raise ValidationError({"participants": [
-            f"User {user_id} does not exist." for user_id in missing]})
+    for user_id in others:
+        if user_id not in existing:
+            fields.error("participants", f"User {user_id} does not exist.")
+    fields.check()
     created = services.storage.conversations.create([caller, *others])
     return json_response(conversation(created), 201)
 

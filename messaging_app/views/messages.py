@@ -1,6 +1,6 @@
 """Views of messages: pages of them, sending, reading one, editing and
 deleting."""
-from messaging_app.errors import Forbidden, NotFound, ValidationError
+from messaging_app.errors import Forbidden, NotFound
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import (NOT_PARTICIPANT, is_admin,
                                        require_participant, require_sender)
@@ -10,7 +10,7 @@ from messaging_app.response import (Response, json_response,
                                     json_response_with, no_content)
 from messaging_app.services import Services
 from messaging_app.storage import Message, MessageFilter
-from messaging_app.validation import Fields
+from messaging_app.validation import Fields, body_fields
 
 MAX_MESSAGE_LENGTH = 10_000
 ORDERINGS = {"sent_at": False, "-sent_at": True}
@@ -72,7 +72,7 @@ def create_conversation_message(services: Services, request: Request,
                                 conversation_id: str) -> Response:
     """POST /api/conversations/{id}/messages/: send a message."""
     require_participant(services.storage, conversation_id, request.caller)
-    fields = Fields(request.json())
+    fields = body_fields(request.json())
     body = read_message_body(fields)
     fields.check()
     return post_message(services, request, conversation_id, body)
@@ -81,15 +81,16 @@ def create_conversation_message(services: Services, request: Request,
 def create_message(services: Services, request: Request) -> Response:
     """POST /api/messages/: send a message to the ``conversation`` named
     in the body."""
-    fields = Fields(request.json())
+    fields = body_fields(request.json())
     conversation_id = fields.uuid("conversation")
     body = read_message_body(fields)
     fields.check()
     membership = services.storage.conversations.membership(
         conversation_id, request.caller.user_id)
     if membership is None:
-        raise ValidationError({"conversation": [
-            f"Conversation {conversation_id} does not exist."]})
+        fields.error("conversation",
+                     f"Conversation {conversation_id} does not exist.")
+        fields.check()
     if not membership:
         raise Forbidden(NOT_PARTICIPANT)
     return post_message(services, request, conversation_id, body)
@@ -119,7 +120,7 @@ def edit_message(services: Services, request: Request,
     require_participant(services.storage, conversation_id, request.caller)
     found = find_message(services, conversation_id, message_id)
     require_sender(found, request.caller)
-    fields = Fields(request.json())
+    fields = body_fields(request.json())
     body = read_message_body(fields)
     fields.check()
     edited = services.storage.messages.edit(message_id, body)
