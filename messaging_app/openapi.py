@@ -10,6 +10,7 @@ say that two spellings must agree, so their descriptions do.
 import re
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from messaging_app.representations import LATEST_MESSAGES
 from messaging_app.validation import ALIASES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -138,6 +139,25 @@ SCHEMAS = {
             "created_at": TIME,
         },
     },
+    "ConversationDetail": {
+        "description": "A conversation with its latest messages, oldest "
+                       "first, and the link to all of them.",
+        "type": "object",
+        "required": ["id", "conversation_id", "participants", "created_at",
+                     "messages_url", "messages"],
+        "properties": {
+            "id": dict(UUID, description="The same as conversation_id."),
+            "conversation_id": UUID,
+            "participants": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Participant"}},
+            "created_at": TIME,
+            "messages_url": {"type": "string", "format": "uri"},
+            "messages": {
+                "type": "array", "maxItems": LATEST_MESSAGES,
+                "items": {"$ref": "#/components/schemas/Message"}},
+        },
+    },
     "MessageBody": dict(
         one_spelling_of("message_body"), type="object",
         properties=spellings("message_body", MESSAGE_BODY)),
@@ -234,10 +254,11 @@ OPERATIONS: Tuple[Operation, ...] = (
               query=PAGINATION),
     Operation("POST", "/api/conversations/", "Open a conversation with "
               "other users; the caller joins it.",
-              ("201", "Conversation"), "NewConversation",
+              ("201", "ConversationDetail"), "NewConversation",
               BODY_ERRORS + ("401",)),
-    Operation("GET", CONVERSATION, "One conversation of the caller.",
-              ("200", "Conversation"), errors=OBJECT_ERRORS),
+    Operation("GET", CONVERSATION, "One conversation of the caller, with "
+              "its latest messages.", ("200", "ConversationDetail"),
+              errors=OBJECT_ERRORS),
     Operation("GET", MESSAGES, "A conversation's messages, oldest first.",
               ("200", "Page:Message"), errors=("400",) + OBJECT_ERRORS,
               query=MESSAGE_FILTERS),

@@ -13,6 +13,9 @@ from typing import Any
 from messaging_app.storage import Conversation, Message, Person, User
 from messaging_app.storage.records import Field, Shape
 
+# How many of its latest messages a conversation's own URL shows.
+LATEST_MESSAGES = 20
+
 PERSON: Shape = (Field("id", "user_id"), Field("user_id", "user_id"),
                  Field("username", "username"),
                  Field("first_name", "first_name"),
@@ -60,6 +63,14 @@ def conversation(found: Conversation) -> dict:
             "conversation_id": found.conversation_id,
             "participants": [person(p) for p in found.participants],
             "created_at": found.created_at}
+
+
+def conversation_with_link(found: Conversation, base_url: str) -> dict:
+    """Return a conversation as its own URL shows it: with the absolute
+    link to the paginated list of all its messages (the view adds its
+    latest messages, as the database laid them out)."""
+    return dict(conversation(found), messages_url=(
+        f"{base_url}api/conversations/{found.conversation_id}/messages/"))
 
 
 def message(found: Message) -> dict:

@@ -126,26 +126,33 @@ class Messages:
         return True
 
     def page(self, selection: MessageFilter, limit: int, offset: int,
-             newest_first: bool, shape: Shape) -> tuple[int, str]:
+             newest_first: bool, shape: Shape,
+             chronological: bool = False) -> tuple[int, str]:
         """Return how many messages match ``selection`` and one page of
         them as the text of a JSON array of objects laid out as ``shape``
-        says. Both come from one statement, so they agree."""
+        says. Both come from one statement, so they agree.
+
+        ``chronological`` lays the page out oldest first even when it is
+        taken from the newest end: the latest messages, in the order they
+        were sent.
+        """
         conversations = self._conversations(selection)
         if not conversations:
             return 0, "[]"
+        listed_newest_first = newest_first and not chronological
         count_sql, count_params = count_query(selection, conversations)
         if len(conversations) > CONVERSATIONS_PER_STATEMENT:
             return self._page_in_parts(selection, conversations, limit,
-                                       offset, newest_first, shape)
+                                       offset, newest_first, shape,
+                                       listed_newest_first)
         firsts_sql, firsts_params = firsts_query(
             selection, conversations, limit + offset, newest_first)
         rows_sql = (f"SELECT {ALIASED} FROM ({firsts_sql} LIMIT ? OFFSET ?)"
                     f" AS page JOIN messages AS m ON m.seq = page.seq "
-                    f"{JOIN_SENDER}{ordering(newest_first, 'm.')}")
+                    f"{JOIN_SENDER}{ordering(listed_newest_first, 'm.')}")
+        array = json_array(self._engine.dialect, shape, listed_newest_first)
         count, text = self._engine.query(
-            f"SELECT ({count_sql}), "
-            f"{json_array(self._engine.dialect, shape, newest_first)} "
-            f"FROM ({rows_sql}) AS page_rows",
+            f"SELECT ({count_sql}), {array} FROM ({rows_sql}) AS page_rows",
             [*count_params, *firsts_params, limit, offset])[0]
         return int(count or 0), text
 
@@ -163,8 +170,8 @@ class Messages:
 
     def _page_in_parts(self, selection: MessageFilter,
                        conversations: list[str], limit: int, offset: int,
-                       newest_first: bool,
-                       shape: Shape) -> tuple[int, str]:
+                       newest_first: bool, shape: Shape,
+                       listed_newest_first: bool) -> tuple[int, str]:
         """Page a member of more conversations than one statement merges:
         the first rows of each group of them, merged here, in one
         transaction."""
@@ -184,12 +191,13 @@ class Messages:
                                                [*params, wanted])])
             keys = list(heapq.merge(*parts, reverse=newest_first))
             seqs = [seq for _, seq in keys[offset:wanted]] or [-1]
-            array = json_array(transaction.dialect, shape, newest_first)
+            array = json_array(transaction.dialect, shape,
+                               listed_newest_first)
             text = transaction.value(
                 f"SELECT {array} FROM (SELECT {ALIASED} FROM messages AS m "
                 f"{JOIN_SENDER}"
                 f"WHERE m.seq IN ({placeholders(seqs)})"
-                f"{ordering(newest_first, 'm.')}) AS page_rows", seqs)
+                f"{ordering(listed_newest_first, 'm.')}) AS page_rows", seqs)
         return count, text
 
 

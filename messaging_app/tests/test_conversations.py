@@ -24,7 +24,7 @@ def test_opening_a_conversation_adds_the_caller(
         "participants": [guest.user_id, guest.user_id.upper()]})
     assert reply.status == 201
     assert set(reply.body) == {"id", "conversation_id", "participants",
-                               "created_at"}
+                               "created_at", "messages", "messages_url"}
     assert reply.body["id"] == reply.body["conversation_id"]
     assert reply.body["participants"] == sorted(
         [summary(owner), summary(guest)], key=lambda p: p["username"])

@@ -195,6 +195,28 @@ def test_participant_errors_are_told_under_the_spelling_sent(
     assert conversations_of(api, owner) == 0
 
 
+def test_every_object_carries_its_id_as_id(chat: Chat) -> None:
+    """Users, conversations (and their participants), messages (and their
+    senders), in every answer that holds them."""
+    alice, bob, path = chat
+    message = send(alice, path, "hello")
+    conversation = alice.client.get(path[:-len("messages/")]).body
+    users = [alice.user, alice.client.get("/api/users/me/").body,
+             alice.client.get(f"/api/users/{bob.user_id}/").body,
+             *conversation["participants"], message["sender"]]
+    assert all(user["id"] == user["user_id"] for user in users)
+    conversations = [conversation, *alice.client.get(
+        "/api/conversations/").body["results"]]
+    assert all(found["id"] == found["conversation_id"]
+               for found in conversations)
+    messages = [message, *conversation["messages"],
+                *alice.client.get(path).body["results"],
+                *alice.client.get("/api/messages/").body["results"],
+                alice.client.get(path + message["message_id"] + "/").body]
+    assert all(found["id"] == found["message_id"] for found in messages)
+    assert all(found["sender"]["id"] == alice.user_id for found in messages)
+
+
 def test_the_auth_paths_register_log_in_and_refresh(
         anonymous: Client, api: InProcessApi) -> None:
     """/api/auth/register/, /api/auth/login/, /api/auth/token/ and
@@ -318,6 +340,42 @@ def test_an_unknown_flat_message_is_404_and_401_without_a_token(
         reply = anonymous.request(method, flat, data)
         assert (reply.status, reply.headers["WWW-Authenticate"]) == (
             401, CHALLENGE)
+
+
+def test_a_conversation_shows_its_latest_twenty_messages_oldest_first(
+        chat: Chat, api: InProcessApi) -> None:
+    """Of 25 messages the last 20, in sending order, laid out as a page
+    lays them out, with the link to all of them; a new conversation shows
+    none."""
+    alice, bob, path = chat
+    detail_path = path[:-len("messages/")]
+    assert alice.client.get(detail_path).body["messages"] == []
+    sent = [send(alice if number % 2 else bob, path, f"m{number:02d}")
+            for number in range(25)]
+    detail = bob.client.get(detail_path).body
+    assert detail["messages"] == sent[5:]
+    assert detail["messages_url"] == bob.client.base_url + path
+    everything = bob.client.get(detail["messages_url"][
+        len(bob.client.base_url):] + "?page_size=100").body
+    assert (everything["count"], everything["results"]) == (25, sent)
+    newest = bob.client.get(path + "?ordering=-sent_at").body
+    assert detail["messages"] == newest["results"][::-1]
+
+
+def test_a_new_conversation_answers_as_its_own_url(
+        make_person: Callable[[], Person]) -> None:
+    """The 201 of opening one is what GET of it shows: no messages yet,
+    and the link; an outsider gets 403 without any of it."""
+    owner, guest, outsider = make_person(), make_person(), make_person()
+    created = owner.client.post("/api/conversations/", {
+        "participants": [guest.user_id]}).body
+    path = f"/api/conversations/{created['conversation_id']}/"
+    assert created["messages"] == []
+    assert created["messages_url"] == owner.client.base_url + path + \
+        "messages/"
+    assert guest.client.get(path).body == created
+    reply = outsider.client.get(path)
+    assert (reply.status, reply.body) == (403, NOT_PARTICIPANT)
 
 
 def test_the_document_names_every_other_spelling() -> None:
