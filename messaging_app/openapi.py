@@ -207,13 +207,25 @@ ERRORS = {
 BODY_ERRORS = ("400", "411", "413", "415")
 PAGINATION = (
     ("page", {"type": "integer", "minimum": 1, "maximum": 10 ** 9}),
-    ("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ("page_size", {"type": "integer", "minimum": 1, "description":
+                   "At most 100: a larger size is taken as 100."}),
 )
+
+
+def filter_of(schema: dict) -> dict:
+    """Return a filter's schema: ``schema``, or empty for no filter."""
+    return {"anyOf": [schema, {"const": ""}],
+            "description": "Empty: no filter."}
+
+
 MESSAGE_FILTERS = PAGINATION + (
-    ("ordering", {"enum": ["sent_at", "-sent_at"]}),
-    ("sender", UUID),
-    ("sent_after", TIME),
-    ("sent_before", TIME),
+    ("ordering", {"type": "string", "description":
+                  "sent_at (the default) or -sent_at, or a comma-separated "
+                  "list of fields of which the first known one counts; "
+                  "unknown fields are ignored."}),
+    ("sender", filter_of(UUID)),
+    ("sent_after", filter_of(TIME)),
+    ("sent_before", filter_of(TIME)),
 )
 
 
@@ -275,7 +287,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("GET", "/api/messages/", "Messages of all the caller's "
               "conversations.", ("200", "Page:Message"),
               errors=("400", "401", "404"),
-              query=MESSAGE_FILTERS + (("conversation", UUID),)),
+              query=MESSAGE_FILTERS + (("conversation", filter_of(UUID)),)),
     Operation("POST", "/api/messages/", "Send a message into a "
               "conversation named in the body.", ("201", "Message"),
               "NewMessage", BODY_ERRORS + ("401", "403", "404", "429")),

@@ -58,8 +58,10 @@ def parse_time(text: str) -> str | None:
         return None
 
 
-def parse_whole_number(text: str, maximum: int) -> int | None:
-    """Return ``text`` as a whole number from 1 to ``maximum``, or None.
+def parse_whole_number(text: str, maximum: int,
+                       clamp: bool = False) -> int | None:
+    """Return ``text`` as a whole number from 1 to ``maximum``, or None;
+    with ``clamp``, a larger number is ``maximum``.
 
     Only ASCII digits count (``str.isdigit`` also accepts ``"\u00b2"``,
     which ``int`` refuses), and their count is checked before converting,
@@ -68,10 +70,11 @@ def parse_whole_number(text: str, maximum: int) -> int | None:
     if not ASCII_DIGITS.match(text):
         return None
     digits = text.lstrip("0")
-    if not digits or len(digits) > len(str(maximum)):
+    if not digits:
         return None
-    number = int(digits)
-    return number if number <= maximum else None
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
+        return maximum if clamp else None
+    return int(digits)
 
 
 class Fields:
@@ -211,13 +214,14 @@ class Fields:
                 found.append(canonical)
         return found
 
-    def whole_number(self, name: str, default: int,
-                     maximum: int) -> int:
-        """Read an optional whole number from 1 to ``maximum``."""
+    def whole_number(self, name: str, default: int, maximum: int,
+                     clamp: bool = False) -> int:
+        """Read an optional whole number from 1 to ``maximum`` (with
+        ``clamp``, a larger one reads as ``maximum``)."""
         value = self.value(name)
         if value is None:
             return default
-        number = (parse_whole_number(value, maximum)
+        number = (parse_whole_number(value, maximum, clamp)
                   if isinstance(value, str) else None)
         if number is None:
             self.error(name, f"Enter a whole number from 1 to {maximum}.")

@@ -15,6 +15,8 @@ import pytest
 
 from messaging_app import openapi
 from messaging_app.client import Client
+from messaging_app.errors import NotFound
+from messaging_app.router import ProtectedNotFound, resolve
 from messaging_app.routes import ROUTES
 from messaging_app.testing import (InProcessApi, Person,
                                    conversation_between, register)
@@ -328,7 +330,7 @@ def test_an_admin_deletes_any_message_through_the_flat_route(
     assert stored(api, conversation_of(path)) == []
 
 
-@pytest.mark.parametrize("message_id", [str(uuid.uuid4())])
+@pytest.mark.parametrize("message_id", [str(uuid.uuid4()), "not-a-uuid"])
 def test_an_unknown_flat_message_is_404_and_401_without_a_token(
         chat: Chat, anonymous: Client, message_id: str) -> None:
     """With a token: 404 for each method; without one: 401 first."""
@@ -376,6 +378,93 @@ def test_a_new_conversation_answers_as_its_own_url(
     assert guest.client.get(path).body == created
     reply = outsider.client.get(path)
     assert (reply.status, reply.body) == (403, NOT_PARTICIPANT)
+
+
+@pytest.mark.parametrize("name", ["conversation", "sender", "sent_after",
+                                  "sent_before"])
+def test_an_empty_filter_is_no_filter(chat: Chat, name: str) -> None:
+    """``?conversation=`` and the like list what no filter lists."""
+    alice, bob, path = chat
+    send(alice, path, "one")
+    send(bob, path, "two")
+    for listing in ("/api/messages/", path):
+        if name == "conversation" and listing == path:
+            continue
+        everything = alice.client.get(listing).body
+        reply = alice.client.get(f"{listing}?{name}=")
+        assert (reply.status, reply.body["results"]) == (
+            200, everything["results"])
+        assert bodies(everything["results"]) == ["one", "two"]
+
+
+@pytest.mark.parametrize("ordering, newest_first", [
+    ("sent_at", False), ("-sent_at", True), ("body", False), ("", False),
+    ("-timestamp", False), ("-message_body,-sent_at", True),
+    ("sent_at,-sent_at", False), ("-id, sent_at", False)])
+def test_unknown_orderings_are_ignored_and_known_ones_work(
+        chat: Chat, ordering: str, newest_first: bool) -> None:
+    """As DRF's OrderingFilter: the known fields of the list count, the
+    unknown ones are dropped; with none known, oldest first."""
+    alice, _, path = chat
+    for body in ("first", "second", "third"):
+        send(alice, path, body)
+    expected = ["first", "second", "third"]
+    reply = alice.client.get(f"{path}?ordering={ordering}")
+    assert reply.status == 200
+    assert bodies(reply.body["results"]) == (
+        expected[::-1] if newest_first else expected)
+
+
+@pytest.mark.parametrize("size", ["101", "1000", "9" * 4301])
+def test_a_page_size_over_the_maximum_is_taken_as_the_maximum(
+        chat: Chat, api: InProcessApi, size: str) -> None:
+    """As DRF's ``max_page_size``: 100 messages and a link to the rest,
+    however many digits the size has."""
+    alice, bob, path = chat
+    storage = api.app.services.storage
+    for number in range(101):
+        storage.messages.add(conversation_of(path), bob.user_id, f"{number}")
+    reply = alice.client.get(f"{path}?page_size={size}")
+    assert reply.status == 200
+    assert (reply.body["count"], len(reply.body["results"])) == (101, 100)
+    assert reply.body["next"] is not None
+    second = alice.client.get(f"{path}?page_size={size}&page=2").body
+    assert bodies(second["results"]) == ["100"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/conversations/not-a-uuid/", f"/api/conversations/{uuid.uuid4()}/",
+    "/api/conversations/1/messages/", "/api/conversations/x/messages/y/",
+    "/api/messages/42/", "/api/users/42", "/api/users/' OR '1'='1/"])
+def test_no_credentials_is_401_before_any_404(
+        anonymous: Client, make_person: Callable[[], Person],
+        path: str) -> None:
+    """Without a token, or with a broken one, a malformed or unknown id
+    on a route that needs a token is a 401; with a valid token, a 404."""
+    path = path.replace(" ", "%20")
+    reply = anonymous.get(path)
+    assert (reply.status, reply.headers["WWW-Authenticate"]) == (
+        401, CHALLENGE)
+    reply = anonymous.with_token("not.a.token").get(path)
+    assert reply.status == 401
+    assert make_person().client.get(path).status == 404
+
+
+def test_an_unknown_path_is_404_without_credentials(
+        anonymous: Client) -> None:
+    """A path of no route's shape is a 404 for anyone."""
+    for path in ("/api/nothing/", "/api/conversations/x/y/", "/"):
+        assert anonymous.get(path).status == 404
+
+
+def test_the_router_marks_a_404_on_a_protected_shape() -> None:
+    """Only a path shaped like a route that needs a token is a
+    ProtectedNotFound."""
+    with pytest.raises(ProtectedNotFound):
+        resolve(ROUTES, "GET", "/api/messages/not-a-uuid/")
+    with pytest.raises(NotFound) as raised:
+        resolve(ROUTES, "GET", "/api/nothing/not-a-uuid/")
+    assert not isinstance(raised.value, ProtectedNotFound)
 
 
 def test_the_document_names_every_other_spelling() -> None:

@@ -13,7 +13,29 @@ from messaging_app.storage import Message, MessageFilter
 from messaging_app.validation import Fields, body_fields
 
 MAX_MESSAGE_LENGTH = 10_000
+# Whether each known ``ordering`` lists the newest first.
 ORDERINGS = {"sent_at": False, "-sent_at": True}
+# The filters of message lists: one sent empty is no filter, as
+# django-filter, which DRF versions of this API use, ignores it.
+FILTERS = ("conversation", "sender", "sent_after", "sent_before")
+
+
+def query_fields(request: Request) -> Fields:
+    """Return the fields of a message list's query, without the filters
+    sent empty."""
+    return Fields({name: value
+                   for name, value in request.query_params().items()
+                   if value or name not in FILTERS})
+
+
+def read_ordering(fields: Fields) -> bool:
+    """Tell whether a list goes newest first, reading ``ordering`` as
+    DRF's OrderingFilter does: a comma-separated list whose known fields
+    count and whose unknown ones are ignored (none known: oldest first)."""
+    value = fields.value("ordering")
+    terms = value.split(",") if isinstance(value, str) else []
+    known = [term.strip() for term in terms if term.strip() in ORDERINGS]
+    return ORDERINGS[known[0]] if known else False
 
 
 def message_page(services: Services, request: Request,
@@ -25,12 +47,10 @@ def message_page(services: Services, request: Request,
         sender_id=fields.uuid("sender", required=False),
         sent_after=fields.time("sent_after"),
         sent_before=fields.time("sent_before"), **scope)
-    ordering = fields.data.get("ordering", "sent_at")
-    if ordering not in ORDERINGS:
-        fields.error("ordering", "Use sent_at or -sent_at.")
+    newest_first = read_ordering(fields)
     fields.check()
     count, results = services.storage.messages.page(
-        selection, page.size, page.offset, ORDERINGS[ordering], MESSAGE)
+        selection, page.size, page.offset, newest_first, MESSAGE)
     return json_response_with(page_body(request, page, count), "results",
                               results)
 
@@ -40,13 +60,13 @@ def list_conversation_messages(services: Services, request: Request,
     """GET /api/conversations/{id}/messages/: its messages, oldest
     first."""
     require_participant(services.storage, conversation_id, request.caller)
-    return message_page(services, request, Fields(request.query_params()),
+    return message_page(services, request, query_fields(request),
                         conversation_id=conversation_id)
 
 
 def list_messages(services: Services, request: Request) -> Response:
     """GET /api/messages/: messages of all the caller's conversations."""
-    fields = Fields(request.query_params())
+    fields = query_fields(request)
     return message_page(services, request, fields,
                         conversation_id=fields.uuid("conversation",
                                                     required=False),
