@@ -53,6 +53,17 @@ PARTICIPANT = {
     },
 }
 
+CONVERSATION_REQUIRED = ["id", "conversation_id", "participants",
+                         "created_at"]
+CONVERSATION_PROPERTIES = {
+    "id": dict(UUID, description="The same as conversation_id."),
+    "conversation_id": UUID,
+    "participants": {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Participant"}},
+    "created_at": TIME,
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -128,35 +139,19 @@ SCHEMAS = {
         properties=spellings("participants", PARTICIPANTS)),
     "Conversation": {
         "type": "object",
-        "required": ["id", "conversation_id", "participants",
-                     "created_at"],
-        "properties": {
-            "id": dict(UUID, description="The same as conversation_id."),
-            "conversation_id": UUID,
-            "participants": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/Participant"}},
-            "created_at": TIME,
-        },
+        "required": CONVERSATION_REQUIRED,
+        "properties": CONVERSATION_PROPERTIES,
     },
     "ConversationDetail": {
         "description": "A conversation with its latest messages, oldest "
                        "first, and the link to all of them.",
         "type": "object",
-        "required": ["id", "conversation_id", "participants", "created_at",
-                     "messages_url", "messages"],
-        "properties": {
-            "id": dict(UUID, description="The same as conversation_id."),
-            "conversation_id": UUID,
-            "participants": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/Participant"}},
-            "created_at": TIME,
-            "messages_url": {"type": "string", "format": "uri"},
-            "messages": {
-                "type": "array", "maxItems": LATEST_MESSAGES,
-                "items": {"$ref": "#/components/schemas/Message"}},
-        },
+        "required": [*CONVERSATION_REQUIRED, "messages_url", "messages"],
+        "properties": dict(
+            CONVERSATION_PROPERTIES,
+            messages_url={"type": "string", "format": "uri"},
+            messages={"type": "array", "maxItems": LATEST_MESSAGES,
+                      "items": {"$ref": "#/components/schemas/Message"}}),
     },
     "MessageBody": dict(
         one_spelling_of("message_body"), type="object",
