@@ -16,8 +16,8 @@ UNITTESTS := 0x03-Unittests_and_integration_tests
 TASK_FOLDERS := $(GENERATORS) $(DECORATORS) $(CONTEXT) $(UNITTESTS)
 PY_FILES = $(shell git ls-files -co --exclude-standard '*.py')
 
-.PHONY: demo test check serve bench setup system-python db-start mysql \
-	db-stop users-db newman lint
+.PHONY: demo test check serve serve-mariadb bench setup system-python \
+	db-start mysql db-stop users-db newman lint
 
 # Each task folder's README shows its commands and what they print: the demo
 # runs those commands, in that order. It then gives the SQLite folders their
@@ -39,6 +39,12 @@ test: setup system-python newman
 
 serve: setup
 	$(PY) -m messaging_app serve
+
+# The chat API on MariaDB: the database "messaging" on the private server
+# (or on the one MYSQL_HOST names), created on first start.
+serve-mariadb: db-start
+	MESSAGING_DATABASE_URL="$$($(PY) -m tools.mysql_server url messaging)" \
+		$(PY) -m messaging_app serve
 
 bench: setup
 	$(PY) -m bench.run

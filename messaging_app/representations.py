@@ -5,13 +5,11 @@ The field names are those of the curriculum's Django REST Framework
 version, so its clients work unchanged; every object also carries its id
 as ``id``, where many of those clients read it. A message's shape is
 declared (``MESSAGE``) rather than written as code, because it is followed
-twice: here, to render one record, and by storage, which builds a whole
-page of messages as JSON inside the database (see storage/messages.py).
+twice: by ``render`` for one record, and by storage, which has SQLite
+build a whole page of messages as JSON (see storage/messages.py).
 """
-from typing import Any
-
 from messaging_app.storage import Conversation, Message, Person, User
-from messaging_app.storage.records import Field, Shape
+from messaging_app.storage.records import Field, Shape, render
 
 # How many of its latest messages a conversation's own URL shows.
 LATEST_MESSAGES = 20
@@ -29,13 +27,6 @@ MESSAGE: Shape = (
     Field("sent_at", "sent_at"),
     Field("edited_at", "edited_at"),
 )
-
-
-def render(shape: Shape, record: Any) -> dict:
-    """Lay ``record`` out as ``shape`` says."""
-    return {field.name: render(field.shape, getattr(record, field.source))
-            if field.shape else getattr(record, field.source)
-            for field in shape}
 
 
 def public_user(user: User) -> dict:

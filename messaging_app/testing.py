@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -192,6 +193,49 @@ class LiveServer(ChildServer):
         super().__init__(
             [sys.executable, "-m", "messaging_app", "serve", "--port", "0",
              "--db", str(self.db_path)], settings)
+
+
+class GunicornServer:
+    """``gunicorn`` running ``messaging_app.wsgi:application`` with
+    ``workers`` processes of eight threads each on a free loopback port,
+    configured by ``env`` (the ``MESSAGING_*`` variables)."""
+
+    def __init__(self, workers: int, env: Mapping[str, str]) -> None:
+        """Start gunicorn and wait until it listens and every worker has
+        booted."""
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "-w", str(workers), "-k", "gthread",
+             "--threads", "8", "-b", "127.0.0.1:0",
+             "messaging_app.wsgi:application"],
+            cwd=str(ROOT), env=dict(os.environ, **env),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert self.process.stderr is not None
+        self.url, booting = "", workers
+        for line in self.process.stderr:
+            if "Listening at: " in line:
+                self.url = line.split("Listening at: ")[1].split()[0]
+            booting -= "Booting worker" in line
+            if self.url and not booting:
+                break
+        if not self.url or booting:
+            self.stop()
+            raise RuntimeError("gunicorn did not start")
+        # Keep reading its log, so that a full pipe never blocks it.
+        threading.Thread(target=self.process.stderr.read,
+                         daemon=True).start()
+
+    def pids(self) -> list[int]:
+        """Return the pids of gunicorn and of its workers."""
+        children = Path(f"/proc/{self.process.pid}/task/"
+                        f"{self.process.pid}/children")
+        return [self.process.pid, *map(int, children.read_text().split())]
+
+    def stop(self) -> None:
+        """Stop gunicorn (SIGTERM lets the workers finish) and reap it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
 
 
 @dataclass

@@ -18,6 +18,7 @@ workers shares nothing between them; whatever must hold across processes
 lives in the database.
 """
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -26,15 +27,18 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from messaging_app.app import Application, build_application
+from messaging_app.errors import ServiceUnavailable
 from messaging_app.request import Request
-from messaging_app.response import Response
+from messaging_app.response import Response, error_response
 from messaging_app.settings import load_settings
+from messaging_app.storage import StorageError
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 # Characters of a path kept as they are when it is quoted again.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 REQUEST_NUMBERS = itertools.count(1)
+logger = logging.getLogger("messaging_app")
 
 
 def request_from(environ: Environ, base_url: str,
@@ -95,8 +99,16 @@ class WSGIApplication:
 
     def __call__(self, environ: Environ,
                  start_response: StartResponse) -> Iterable[bytes]:
-        """Answer one request."""
-        app = self.application()
+        """Answer one request; while the Application cannot be built (its
+        database unreachable, say), a JSON 503 that says why."""
+        try:
+            app = self.application()
+        except StorageError as error:
+            logger.warning("cannot start the application: %s", error)
+            response = error_response(ServiceUnavailable(str(error)))
+            start_response(status_line(response.status),
+                           response_headers(response))
+            return [response.body]
         settings = app.services.settings
         # Never from Host (a WSGI server's SERVER_NAME may come from it).
         base_url = settings.base_url or \

@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVATE_DIR = ROOT / ".mysql"
@@ -313,6 +314,13 @@ class Server:
         """Return True when the server accepts connections on its socket."""
         return self._root_sql("SELECT 1", check=False).returncode == 0
 
+    def set_global(self, name: str, value: int) -> None:
+        """Set a global server variable (as root, through the socket):
+        ``name`` is one of our own constants, ``value`` a whole number."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a server variable: {name!r}")
+        self._root_sql(f"SET GLOBAL {name} = {int(value)}")
+
     def _root_sql(self, sql: str,
                   check: bool = True) -> subprocess.CompletedProcess:
         """Run ``sql`` as root through the socket with the CLI client."""
@@ -455,6 +463,28 @@ def ensure() -> str:
             f"{server.options()['port']} (data in {where}/).")
 
 
+def database_url(env: dict[str, str], database: str) -> str:
+    """Return the ``mysql://`` URL of ``database`` on the server that the
+    ``MYSQL_*`` variables of ``env`` name, as the chat API reads it."""
+    user = quote(env.get("MYSQL_USER", ""), safe="")
+    password = quote(env.get("MYSQL_PASSWORD", ""), safe="")
+    socket_path = env.get("MYSQL_UNIX_SOCKET", "")
+    where = (f"{env.get('MYSQL_HOST') or '127.0.0.1'}:"
+             f"{env.get('MYSQL_PORT') or 3306}")
+    query = f"?socket={quote(socket_path)}" if socket_path else ""
+    return f"mysql://{user}:{password}@{where}/{database}{query}"
+
+
+def url(database: str) -> str:
+    """Return the URL of ``database`` on the server ``ensure`` gives: the
+    one MYSQL_HOST names, or the private MariaDB (started if needed)."""
+    if env_configured():
+        return database_url(dict(os.environ), database)
+    server = private_server()
+    server.start()
+    return database_url(server.env(), database)
+
+
 def status(server: Server) -> tuple[int, str]:
     """Return the exit status and sentence of the ``status`` command."""
     if server.running():
@@ -465,7 +495,9 @@ def status(server: Server) -> tuple[int, str]:
 
 
 def main(argv: list[str]) -> int:
-    """Run the ``ensure``, ``install``, ``stop`` or ``status`` command.
+    """Run the ``ensure``, ``install``, ``stop``, ``status`` or ``url
+    DATABASE`` command (the last prints the chat API's URL of a database on
+    that server).
 
     ``status`` exits with 0 when the server answers and 3 when it does not,
     as service managers do.
@@ -485,9 +517,12 @@ def main(argv: list[str]) -> int:
             code, sentence = status(server)
             print(sentence)
             return code
+        elif command == "url" and len(argv) == 2:
+            print(url(argv[1]))
         else:
             print("usage: python -m tools.mysql_server "
-                  "[ensure|install|stop|status]", file=sys.stderr)
+                  "[ensure|install|stop|status|url DATABASE]",
+                  file=sys.stderr)
             return 2
     except SetupError as error:
         print(error, file=sys.stderr)

@@ -17,12 +17,10 @@ import itertools
 import os
 import socket
 from collections.abc import Iterator
-from urllib.parse import quote
 
-import mysql.connector
 import pytest
 
-from tools.mysql_server import start_throwaway
+from tools.mysql_server import database_url, start_throwaway
 from tools.scripts import ROOT, load_script
 
 GENERATORS = ROOT / "python-generators-0x00"
@@ -40,36 +38,21 @@ def mariadb_env(tmp_path_factory: pytest.TempPathFactory
         return
     server = start_throwaway(tmp_path_factory.mktemp("mysql"))
     try:
-        relax_durability(server.env())
+        # InnoDB's log written at each commit and flushed once a second,
+        # as SQLite's WAL with synchronous=NORMAL does: a crash of the
+        # server process loses nothing, only a power cut may, which a
+        # throwaway server never meets; and the tests run far faster.
+        server.set_global("innodb_flush_log_at_trx_commit", 2)
         yield server.env()
     finally:
         server.stop()
 
 
-def relax_durability(env: dict[str, str]) -> None:
-    """Write InnoDB's log at each commit and flush it to disk once a
-    second, as SQLite's WAL with ``synchronous=NORMAL`` does: a crash of
-    the server process loses nothing, only a power cut may. A throwaway
-    server never meets a power cut, and its tests run far faster."""
-    connection = mysql.connector.connect(
-        host=env["MYSQL_HOST"], port=int(env["MYSQL_PORT"]),
-        user=env["MYSQL_USER"], password=env["MYSQL_PASSWORD"])
-    try:
-        cursor = connection.cursor()
-        cursor.execute("SET GLOBAL innodb_flush_log_at_trx_commit = 2")
-        cursor.close()
-    finally:
-        connection.close()
-
-
 def mysql_url(env: dict[str, str], prefix: str = "test") -> str:
     """Return the URL of a new, unused database on the server of ``env``
     (created by the application on first use)."""
-    user = quote(env["MYSQL_USER"], safe="")
-    password = quote(env["MYSQL_PASSWORD"], safe="")
     number = next(DATABASE_NUMBERS)
-    return (f"mysql://{user}:{password}@{env['MYSQL_HOST']}:"
-            f"{env['MYSQL_PORT'] or 3306}/{prefix}_{os.getpid()}_{number}")
+    return database_url(env, f"{prefix}_{os.getpid()}_{number}")
 
 
 def seed_database() -> None:

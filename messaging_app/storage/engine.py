@@ -11,6 +11,7 @@ Statements are written once, with ``?`` placeholders; the dialect rewrites
 them for its driver.
 """
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,9 @@ class Dialect:
 
     name = ""
     types: Mapping[str, str] = {}
+    # Whether pages of messages are built as JSON by the database (see
+    # storage/messages.py) rather than laid out from rows.
+    builds_json = False
 
     def __init__(self) -> None:
         """Start with no statement rewritten yet."""
@@ -115,8 +119,10 @@ class Pool:
     """Lends at most ``size`` connections, each to one borrower at a time,
     and keeps the returned ones open for the next (most recent first).
 
-    A borrower that waits longer than ``wait_seconds`` gets Busy, which
-    becomes a 503, rather than a request that hangs.
+    Borrowers wait in line: a returned connection goes to the one that has
+    waited longest, never to a thread that just arrived, which keeps the
+    slowest requests under load close to the others. A borrower that waits
+    longer than ``wait_seconds`` gets Busy, a 503, not a request that hangs.
     """
 
     def __init__(self, connect: Callable[[], Any], size: int,
@@ -124,15 +130,16 @@ class Pool:
         """Open connections with ``connect`` when none is idle."""
         self._connect = connect
         self._wait_seconds = wait_seconds
-        self._slots = threading.BoundedSemaphore(size)
+        self._free = size
+        # One lock per waiting borrower, released to hand it a slot.
+        self._waiting: deque[threading.Lock] = deque()
         self._idle: list[Any] = []
         self._lock = threading.Lock()
         self._closed = False
 
     def borrow(self) -> Any:
-        """Return an idle connection or a new one; wait for a free slot."""
-        if not self._slots.acquire(timeout=self._wait_seconds):
-            raise Busy("The database is busy; try again shortly.")
+        """Return an idle connection or a new one, once a slot is ours."""
+        self._take_slot()
         with self._lock:
             connection = self._idle.pop() if self._idle else None
         if connection is not None:
@@ -140,8 +147,35 @@ class Pool:
         try:
             return self._connect()
         except BaseException:
-            self._slots.release()
+            self._free_slot()
             raise
+
+    def _take_slot(self) -> None:
+        """Take a free slot, or wait in line for one to be handed over."""
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            ticket = threading.Lock()
+            ticket.acquire()
+            self._waiting.append(ticket)
+        if ticket.acquire(timeout=self._wait_seconds):
+            return
+        with self._lock:
+            try:
+                self._waiting.remove(ticket)
+            except ValueError:
+                # Handed a slot just as the wait ran out: it is ours.
+                return
+        raise Busy("The database is busy; try again shortly.")
+
+    def _free_slot(self) -> None:
+        """Hand a slot to the borrower waiting longest, or free it."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
 
     def give_back(self, connection: Any, broken: bool = False) -> None:
         """Take a connection back; close it if it is broken or the pool
@@ -152,7 +186,7 @@ class Pool:
                 self._idle.append(connection)
         if not keep:
             close_quietly(connection)
-        self._slots.release()
+        self._free_slot()
 
     def close(self) -> None:
         """Close the idle connections; those lent are closed when they

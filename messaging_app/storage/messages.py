@@ -9,19 +9,23 @@ order of ``sent_at`` in a conversation follows the order of its commits.
 
 Pages are ordered by ``(sent_at, seq)``, which never ties. A page of one
 conversation walks its index; a page over several conversations takes the
-first rows of each and merges them, so neither reads a long history. The
-database returns a page as one JSON text in the shape it is given (see
-representations.py), with its count: one row rather than one per
-message, and no decoding and encoding in Python.
+first rows of each and merges them, so neither reads a long history. A
+page comes back as JSON text in the shape it is given (see
+representations.py), with its count. SQLite builds it: one row rather
+than one per message, since sqlite3 lets go of the GIL at every row, a
+thread switch under load. MariaDB's driver fetches a result in one round
+trip whatever its rows, and its JSON_ARRAYAGG with ORDER BY crashed the
+server (10.11) under concurrent load, so its rows are laid out here.
 """
 import heapq
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 
 from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
 from messaging_app.storage.engine import Dialect, Engine
 from messaging_app.storage.records import (Message, MessageFilter, Person,
-                                           Shape)
+                                           Shape, render)
 from messaging_app.storage.users import placeholders
 
 # Where each attribute of a Message comes from, in the order message_from
@@ -147,14 +151,37 @@ class Messages:
                                        listed_newest_first)
         firsts_sql, firsts_params = firsts_query(
             selection, conversations, limit + offset, newest_first)
-        rows_sql = (f"SELECT {ALIASED} FROM ({firsts_sql} LIMIT ? OFFSET ?)"
-                    f" AS page JOIN messages AS m ON m.seq = page.seq "
-                    f"{JOIN_SENDER}{ordering(listed_newest_first, 'm.')}")
-        array = json_array(self._engine.dialect, shape, listed_newest_first)
-        count, text = self._engine.query(
-            f"SELECT ({count_sql}), {array} FROM ({rows_sql}) AS page_rows",
-            [*count_params, *firsts_params, limit, offset])[0]
-        return int(count or 0), text
+        return self._read_page(
+            self._engine.query, (count_sql, count_params),
+            f"FROM ({firsts_sql} LIMIT ? OFFSET ?) AS page "
+            f"JOIN messages AS m ON m.seq = page.seq {JOIN_SENDER}"
+            f"{ordering(listed_newest_first, 'page.')}",
+            [*firsts_params, limit, offset], listed_newest_first, shape)
+
+    def _read_page(self, run: Callable[[str, list], list[tuple]],
+                   count: tuple[str, list], rows_from: str, params: list,
+                   newest_first: bool, shape: Shape) -> tuple[int, str]:
+        """Read a page's count and its messages as JSON text: where the
+        dialect builds JSON, one row the database built; else rows laid
+        out here. ``rows_from`` is a FROM clause and its ORDER BY, on the
+        columns of the first table it joins (sorting by the joined rows,
+        MariaDB copies them, message bodies and all, to a temporary table:
+        under load, 10.11 crashed there); ``newest_first`` is the order
+        of that ORDER BY."""
+        count_sql, count_params = count
+        dialect = self._engine.dialect
+        if dialect.builds_json:
+            total, text = run(
+                f"SELECT ({count_sql}), "
+                f"{json_array(dialect, shape, newest_first)} "
+                f"FROM (SELECT {ALIASED} {rows_from}) AS page_rows",
+                [*count_params, *params])[0]
+            return int(total or 0), text
+        rows = run(f"SELECT ({count_sql}), {SELECTED} {rows_from}",
+                   [*count_params, *params])
+        total = rows[0][0] if rows else run(count_sql, count_params)[0][0]
+        return int(total or 0), json_text(
+            shape, [message_from(row[1:]) for row in rows])
 
     def _conversations(self, selection: MessageFilter) -> list[str]:
         """Return the conversations a selection reads from."""
@@ -176,9 +203,8 @@ class Messages:
         the first rows of each group of them, merged here, in one
         transaction."""
         wanted = limit + offset
+        count = count_query(selection, conversations)
         with self._engine.transaction() as transaction:
-            count_sql, count_params = count_query(selection, conversations)
-            count = int(transaction.value(count_sql, count_params) or 0)
             parts: list[list[tuple[str, int]]] = []
             for start in range(0, len(conversations),
                                CONVERSATIONS_PER_STATEMENT):
@@ -191,14 +217,19 @@ class Messages:
                                                [*params, wanted])])
             keys = list(heapq.merge(*parts, reverse=newest_first))
             seqs = [seq for _, seq in keys[offset:wanted]] or [-1]
-            array = json_array(transaction.dialect, shape,
-                               listed_newest_first)
-            text = transaction.value(
-                f"SELECT {array} FROM (SELECT {ALIASED} FROM messages AS m "
-                f"{JOIN_SENDER}"
+            return self._read_page(
+                transaction.rows, count,
+                f"FROM messages AS m {JOIN_SENDER}"
                 f"WHERE m.seq IN ({placeholders(seqs)})"
-                f"{ordering(listed_newest_first, 'm.')}) AS page_rows", seqs)
-        return count, text
+                f"{ordering(listed_newest_first, 'm.')}", seqs,
+                listed_newest_first, shape)
+
+
+def json_text(shape: Shape, messages: list[Message]) -> str:
+    """Lay messages out as ``shape`` says, as the text of a JSON array
+    (compact, as the database builds it)."""
+    return json.dumps([render(shape, message) for message in messages],
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def json_array(dialect: Dialect, shape: Shape, newest_first: bool) -> str:

@@ -26,11 +26,9 @@ POOL_SIZE = 16
 WAIT_SECONDS = 5
 SAFE_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 MIGRATION_LOCK = "messaging_app.migrate"
-# Every connection: strict SQL, lock waits as long as SQLite's, and room
-# for a page of 100 messages of 10,000 characters built as JSON.
+# Every connection: strict SQL, and lock waits as long as SQLite's.
 SESSION = ("SET SESSION sql_mode = 'TRADITIONAL', "
-           f"innodb_lock_wait_timeout = {WAIT_SECONDS}, "
-           "group_concat_max_len = 67108864")
+           f"innodb_lock_wait_timeout = {WAIT_SECONDS}")
 # Errors after which the connection cannot be trusted again.
 CONNECTION_LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST,
                    errorcode.CR_CONNECTION_ERROR,
@@ -79,17 +77,6 @@ class MySQLDialect(Dialect):
         """Return DROP INDEX ... ON table (MariaDB names indexes per
         table)."""
         return f"DROP INDEX IF EXISTS {name} ON {table}"
-
-    def json_object(self, members: Sequence[tuple[str, str]]) -> str:
-        """Return JSON_OBJECT('name', expression, ...)."""
-        return "JSON_OBJECT(" + ", ".join(
-            f"'{name}', {expression}" for name, expression in members) + ")"
-
-    def json_array(self, item: str, order: str) -> str:
-        """Return JSON_ARRAYAGG in ``order``; no rows give NULL, made
-        ``[]``. (Its length is bounded by group_concat_max_len, which
-        every connection raises; see SESSION.)"""
-        return f"COALESCE(JSON_ARRAYAGG({item} ORDER BY {order}), '[]')"
 
 
 def parse_url(url: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Views turn them into the API's JSON with ``messaging_app.representations``;
 storage never decides how a resource looks on the wire.
 """
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,10 @@ class Field(NamedTuple):
 # themselves belong to the API (representations.py); storage follows one
 # when it builds a page's JSON in the database.
 Shape = tuple[Field, ...]
+
+
+def render(shape: Shape, record: Any) -> dict:
+    """Lay ``record`` out as a JSON object the way ``shape`` says."""
+    return {field.name: render(field.shape, getattr(record, field.source))
+            if field.shape else getattr(record, field.source)
+            for field in shape}

@@ -93,7 +93,9 @@ def keys_counts_and_rate_limits(transaction: Transaction) -> None:
       lookup. The triggers that kept ``conversations.message_count`` on
       SQLite go: storage now updates both counts with the message.
     - Messages are ordered by ``(sent_at, seq)`` in each conversation,
-      overall and for one sender.
+      overall and for one sender; the sender's index leads with the
+      sender, so it also serves their deletion (a third index fewer to
+      write at every post).
     - ``rate_counts`` holds the hits of every rate limit (ratelimits.py).
     """
     run(transaction, """
@@ -132,7 +134,7 @@ def keys_counts_and_rate_limits(transaction: Transaction) -> None:
         CREATE INDEX messages_in_order
             ON messages (conversation_id, sent_at, seq);
         CREATE INDEX messages_by_sender_in_order
-            ON messages (conversation_id, sender_id, sent_at, seq);
+            ON messages (sender_id, conversation_id, sent_at, seq);
         CREATE TABLE rate_counts (
             limit_key {name} NOT NULL,
             bucket BIGINT NOT NULL,
@@ -142,8 +144,9 @@ def keys_counts_and_rate_limits(transaction: Transaction) -> None:
         ) {table};
         CREATE INDEX rate_counts_by_expiry ON rate_counts (expires)
     """)
-    transaction.execute(transaction.dialect.drop_index(
-        "messages_by_conversation", "messages"))
+    for replaced in ("messages_by_conversation", "messages_by_sender"):
+        transaction.execute(transaction.dialect.drop_index(
+            replaced, "messages"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -30,6 +30,7 @@ class SQLiteDialect(Dialect):
     """SQLite's column types, upsert and index syntax."""
 
     name = "sqlite"
+    builds_json = True
     types = {
         "id": "TEXT",
         "name": "TEXT",

@@ -16,11 +16,14 @@ import pytest
 from messaging_app.clock import iso_utc, utc_now
 from messaging_app.ids import new_id
 from messaging_app.representations import MESSAGE, message
-from messaging_app.storage import (Duplicate, MessageFilter, SchemaTooNew,
-                                   Storage, StorageError, open_storage)
+from messaging_app.storage import (Busy, Duplicate, MessageFilter,
+                                   SchemaTooNew, Storage, StorageError,
+                                   open_storage)
+from messaging_app.storage.engine import Pool
 from messaging_app.storage import messages as messages_module
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
+from messaging_app.tests.helpers import wait_until
 from tools.mysql_testing import mysql_url
 from tools.mysql_server import start_throwaway
 
@@ -532,6 +535,40 @@ def test_a_page_built_by_the_database_matches_one_built_here(
     assert json.loads(text) == expected
     assert [list(item) for item in json.loads(text)] == [
         list(item) for item in expected]
+
+
+def test_a_pool_hands_connections_in_the_order_they_were_asked() -> None:
+    """Five threads queue for a pool of one held connection: each gets
+    it in turn, in the order it asked, alone; a borrower that waits past
+    the limit gets Busy and leaves the line."""
+    opened: list[object] = []
+    pool = Pool(lambda: opened.append(object()) or opened[-1], 1, 5.0)
+    order: list[int] = []
+    held = pool.borrow()
+
+    def borrow(number: int) -> None:
+        """Take the connection, note the turn, give it back."""
+        connection = pool.borrow()
+        order.append(number)
+        pool.give_back(connection)
+
+    threads = []
+    for number in range(5):
+        threads.append(threading.Thread(target=borrow, args=(number,)))
+        threads[-1].start()
+        wait_until(lambda: len(pool._waiting) > number)
+    pool.give_back(held)
+    for thread in threads:
+        thread.join()
+    assert order == [0, 1, 2, 3, 4]
+    assert len(opened) == 1
+    impatient = Pool(lambda: object(), 1, 0.01)
+    kept = impatient.borrow()
+    with pytest.raises(Busy):
+        impatient.borrow()
+    assert not impatient._waiting
+    impatient.give_back(kept)
+    impatient.give_back(impatient.borrow())
 
 
 def test_a_chronological_page_takes_the_newest_and_lists_them_oldest_first(

@@ -2,27 +2,21 @@
 """The WSGI entry point answers as the http.server path does: the same
 statuses, headers, body limit and JSON errors, under the standard
 library's wsgiref server and under gunicorn with two worker processes."""
-import os
-import signal
-import subprocess
-import sys
+import io
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-import pytest
-
 from messaging_app.app import build_application
 from messaging_app.client import ApiClient, Reply
-from messaging_app.testing import (ROOT, TEST_PASSWORD_COST,
+from messaging_app.testing import (TEST_PASSWORD_COST, GunicornServer,
                                    conversation_between, fast_settings,
                                    live_server, register)
-from messaging_app.tests.helpers import WAIT
 from messaging_app.wsgi import WSGIApplication
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 # Headers whose value must be the same on both paths.
 COMPARED = ("Content-Type", "WWW-Authenticate", "Allow", "Retry-After")
 ACCOUNT = {"username": "wanda", "email": "wanda@example.com",
@@ -107,42 +101,16 @@ def test_wsgi_answers_as_the_http_server_does(tmp_path: Path) -> None:
         200]
 
 
-@contextmanager
-def gunicorn(folder: Path, workers: int) -> Iterator[str]:
-    """Run gunicorn with ``workers`` processes on a free port; yield its
-    URL once it answers."""
-    if not GUNICORN.exists():
-        pytest.fail("gunicorn is missing: run make setup.")
-    env = dict(os.environ, MESSAGING_DB=str(folder / "chat.sqlite3"),
-               MESSAGING_PASSWORD_COST=str(TEST_PASSWORD_COST),
-               MESSAGING_LOG_FILE=str(folder / "requests.log"))
-    process = subprocess.Popen(
-        [str(GUNICORN), "-w", str(workers), "-k", "gthread", "--threads",
-         "4", "-b", "127.0.0.1:0", "messaging_app.wsgi:application"],
-        cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stderr is not None
-        url = ""
-        for line in process.stderr:
-            if "Listening at: " in line:
-                url = line.split("Listening at: ")[1].split()[0]
-            if "Booting worker" in line:
-                workers -= 1
-            if url and not workers:
-                break
-        assert url, "gunicorn did not start"
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=WAIT)
-
-
 def test_two_gunicorn_workers_share_one_database(tmp_path: Path) -> None:
     """Posts answered by either worker process are all stored and listed
     in order by both; the rate-limited API stays consistent."""
-    with gunicorn(tmp_path, workers=2) as url:
-        client = ApiClient(url)
+    gunicorn = GunicornServer(2, {
+        "MESSAGING_DB": str(tmp_path / "chat.sqlite3"),
+        "MESSAGING_PASSWORD_COST": str(TEST_PASSWORD_COST),
+        "MESSAGING_LOG_FILE": str(tmp_path / "requests.log")})
+    try:
+        assert len(gunicorn.pids()) == 3
+        client = ApiClient(gunicorn.url)
         alice, bob = register(client), register(client)
         path = conversation_between(alice, bob)
         sent = [alice.client.post(path, {"message_body": f"m{n}"})
@@ -152,3 +120,35 @@ def test_two_gunicorn_workers_share_one_database(tmp_path: Path) -> None:
         assert [m["message_body"] for m in page["results"]] == [
             f"m{n}" for n in range(20)]
         assert page["count"] == 20
+    finally:
+        gunicorn.stop()
+
+
+def test_an_unreachable_database_is_a_json_503_then_served(
+        tmp_path: Path, closed_port: int) -> None:
+    """While the Application cannot be built (its MariaDB refuses every
+    connection), each request gets a JSON 503 saying so, not the WSGI
+    server's HTML 500; once the database answers, the next request is
+    served."""
+    urls = iter([f"mysql://user:pw@127.0.0.1:{closed_port}/chat", ""])
+    wsgi = WSGIApplication(lambda: build_application(
+        fast_settings(tmp_path, database_url=next(urls))))
+    answers: list[tuple[str, dict]] = []
+
+    def call() -> bytes:
+        """Send GET /api/health/ through the WSGI callable."""
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/health/",
+                   "wsgi.input": io.BytesIO(), "REMOTE_ADDR": "127.0.0.1"}
+        body = b"".join(wsgi(environ, lambda status, headers: answers.append(
+            (status, dict(headers)))))
+        return body
+
+    try:
+        refused = json.loads(call())
+        assert answers[0][0] == "503 Service Unavailable"
+        assert answers[0][1]["Content-Type"] == "application/json"
+        assert refused["detail"].startswith("Cannot reach the MySQL database")
+        assert json.loads(call()) == {"status": "ok", "database": "ok"}
+        assert answers[1][0] == "200 OK"
+    finally:
+        wsgi.close()
