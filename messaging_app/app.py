@@ -20,7 +20,7 @@ from messaging_app.passwords import PasswordChecker
 from messaging_app.request import Request
 from messaging_app.requestlog import RequestLog
 from messaging_app.response import Response, error_response
-from messaging_app.router import Route, resolve
+from messaging_app.router import ProtectedNotFound, Route, resolve
 from messaging_app.routes import ROUTES
 from messaging_app.services import Services
 from messaging_app.settings import Settings, load_secret_key
@@ -63,8 +63,15 @@ class Application:
     def dispatch(self, request: Request) -> Response:
         """Route the request, authenticate it, check the gates and run
         the view."""
-        match = resolve(self.routes, request.method, request.path)
         services = self.services
+        try:
+            match = resolve(self.routes, request.method, request.path)
+        except ProtectedNotFound:
+            # Credentials first, then the malformed id: without them a
+            # client gets the 401 a well-formed id would get.
+            request.user = authenticate(request.headers, services.tokens,
+                                        services.storage)
+            raise
         settings = services.settings
         if not match.route.public:
             request.user = authenticate(request.headers, services.tokens,

@@ -2,12 +2,15 @@
 
 ``public`` routes need no token. ``rate_limited`` routes send messages and
 count against the per-address rate limit. Parameters in braces are UUIDs.
+Some endpoints are also at the paths other Django REST Framework versions
+of this API give them, as copies of their line (``also_at``).
 """
-from messaging_app.router import Route
+from messaging_app.router import Route, also_at
 from messaging_app.views import conversations, health, messages, users
 
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGE = CONVERSATION + "messages/{message_id}/"
+FLAT_MESSAGE = "/api/messages/{message_id}/"
 
 ROUTES = [
     Route("GET", "/api/health/", health.health, public=True),
@@ -30,4 +33,15 @@ ROUTES = [
     Route("GET", "/api/messages/", messages.list_messages),
     Route("POST", "/api/messages/", messages.create_message,
           rate_limited=True),
+    Route("GET", FLAT_MESSAGE, messages.flat_message_detail),
+    Route("PATCH", FLAT_MESSAGE, messages.flat_edit_message),
+    Route("DELETE", FLAT_MESSAGE, messages.flat_delete_message),
+]
+# Registration and tokens where other DRF versions of this API have them.
+ROUTES += [
+    also_at(ROUTES, "POST", "/api/users/", "/api/auth/register/"),
+    also_at(ROUTES, "POST", "/api/token/", "/api/auth/login/"),
+    also_at(ROUTES, "POST", "/api/token/", "/api/auth/token/"),
+    also_at(ROUTES, "POST", "/api/token/refresh/",
+            "/api/auth/token/refresh/"),
 ]

@@ -130,25 +130,33 @@ class Messages:
         return True
 
     def page(self, selection: MessageFilter, limit: int, offset: int,
-             newest_first: bool, shape: Shape) -> tuple[int, str]:
+             newest_first: bool, shape: Shape,
+             chronological: bool = False) -> tuple[int, str]:
         """Return how many messages match ``selection`` and one page of
         them as the text of a JSON array of objects laid out as ``shape``
-        says. Both come from one statement, so they agree."""
+        says. Both come from one statement, so they agree.
+
+        ``chronological`` lays the page out oldest first even when it is
+        taken from the newest end: the latest messages, in the order they
+        were sent.
+        """
         conversations = self._conversations(selection)
         if not conversations:
             return 0, "[]"
+        listed_newest_first = newest_first and not chronological
         count_sql, count_params = count_query(selection, conversations)
         if len(conversations) > CONVERSATIONS_PER_STATEMENT:
             return self._page_in_parts(selection, conversations, limit,
-                                       offset, newest_first, shape)
+                                       offset, newest_first, shape,
+                                       listed_newest_first)
         firsts_sql, firsts_params = firsts_query(
             selection, conversations, limit + offset, newest_first)
         return self._read_page(
             self._engine.query, (count_sql, count_params),
             f"FROM ({firsts_sql} LIMIT ? OFFSET ?) AS page "
             f"JOIN messages AS m ON m.seq = page.seq {JOIN_SENDER}"
-            f"{ordering(newest_first, 'page.')}",
-            [*firsts_params, limit, offset], newest_first, shape)
+            f"{ordering(listed_newest_first, 'page.')}",
+            [*firsts_params, limit, offset], listed_newest_first, shape)
 
     def _read_page(self, run: Callable[[str, list], list[tuple]],
                    count: tuple[str, list], rows_from: str, params: list,
@@ -158,7 +166,8 @@ class Messages:
         out here. ``rows_from`` is a FROM clause and its ORDER BY, on the
         columns of the first table it joins (sorting by the joined rows,
         MariaDB copies them, message bodies and all, to a temporary table:
-        under load, 10.11 crashed there)."""
+        under load, 10.11 crashed there); ``newest_first`` is the order
+        of that ORDER BY."""
         count_sql, count_params = count
         dialect = self._engine.dialect
         if dialect.builds_json:
@@ -188,8 +197,8 @@ class Messages:
 
     def _page_in_parts(self, selection: MessageFilter,
                        conversations: list[str], limit: int, offset: int,
-                       newest_first: bool,
-                       shape: Shape) -> tuple[int, str]:
+                       newest_first: bool, shape: Shape,
+                       listed_newest_first: bool) -> tuple[int, str]:
         """Page a member of more conversations than one statement merges:
         the first rows of each group of them, merged here, in one
         transaction."""
@@ -212,8 +221,8 @@ class Messages:
                 transaction.rows, count,
                 f"FROM messages AS m {JOIN_SENDER}"
                 f"WHERE m.seq IN ({placeholders(seqs)})"
-                f"{ordering(newest_first, 'm.')}", seqs, newest_first,
-                shape)
+                f"{ordering(listed_newest_first, 'm.')}", seqs,
+                listed_newest_first, shape)
 
 
 def json_text(shape: Shape, messages: list[Message]) -> str:

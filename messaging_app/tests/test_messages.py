@@ -51,10 +51,11 @@ def test_a_message_is_sent_by_the_caller(chat: Chat) -> None:
         "sent_at": "2000-01-01T00:00:00Z", "message_id": str(uuid.uuid4())})
     assert reply.status == 201
     message = reply.body
-    assert set(message) == {"message_id", "conversation", "sender",
+    assert set(message) == {"id", "message_id", "conversation", "sender",
                             "message_body", "sent_at", "edited_at"}
+    assert message["id"] == message["message_id"]
     assert message["sender"] == {name: alice.user[name] for name in (
-        "user_id", "username", "first_name", "last_name")}
+        "id", "user_id", "username", "first_name", "last_name")}
     assert message["message_body"] == "Hello Bob"
     assert message["conversation"] == path.split("/")[3]
     assert message["edited_at"] is None
@@ -73,8 +74,8 @@ def test_messages_read_oldest_first_or_newest_first(chat: Chat) -> None:
     assert bodies(alice.client.get(path + "?ordering=-sent_at").body) == [
         "m4", "m3", "m2", "m1", "m0"]
     reply = alice.client.get(path + "?ordering=body")
-    assert (reply.status, reply.body) == (400, {
-        "ordering": ["Use sent_at or -sent_at."]})
+    assert (reply.status, bodies(reply.body)) == (200, [
+        "m0", "m1", "m2", "m3", "m4"])
 
 
 def test_pages_of_messages_never_repeat_or_skip(chat: Chat) -> None:
@@ -120,7 +121,7 @@ def test_filters_by_sender_and_time(chat: Chat) -> None:
 @pytest.mark.parametrize("query, field", [
     ("sender=bob", "sender"), ("sent_after=yesterday", "sent_after"),
     ("sent_before=2024-13-01", "sent_before"), ("page=0", "page"),
-    ("page_size=10000", "page_size")])
+    ("page_size=0", "page_size")])
 def test_an_invalid_filter_is_400(chat: Chat, query: str,
                                   field: str) -> None:
     """Each bad filter value is named in the 400 body."""

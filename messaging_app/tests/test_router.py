@@ -96,7 +96,11 @@ def test_only_login_registration_health_and_schema_are_public() -> None:
     public = {(r.method, r.pattern) for r in ROUTES if r.public}
     assert public == {("GET", "/api/health/"), ("GET", "/api/schema/"),
                       ("POST", "/api/users/"), ("POST", "/api/token/"),
-                      ("POST", "/api/token/refresh/")}
+                      ("POST", "/api/token/refresh/"),
+                      ("POST", "/api/auth/register/"),
+                      ("POST", "/api/auth/login/"),
+                      ("POST", "/api/auth/token/"),
+                      ("POST", "/api/auth/token/refresh/")}
     limited = {(r.method, r.pattern) for r in ROUTES if r.rate_limited}
     assert limited == {
         ("POST", "/api/messages/"),

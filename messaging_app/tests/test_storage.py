@@ -569,3 +569,25 @@ def test_a_pool_hands_connections_in_the_order_they_were_asked() -> None:
     assert not impatient._waiting
     impatient.give_back(kept)
     impatient.give_back(impatient.borrow())
+
+
+def test_a_chronological_page_takes_the_newest_and_lists_them_oldest_first(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest messages in sending order, from one conversation and
+    from many merged in parts."""
+    monkeypatch.setattr(messages_module, "CONVERSATIONS_PER_STATEMENT", 2)
+    me = add_user(storage, "me")
+    conversations = [storage.conversations.create(
+        [me, add_user(storage, f"friend{n}")]).conversation_id
+        for n in range(3)]
+    sent = [f"m{n}" for n in range(9)]
+    for n, body in enumerate(sent):
+        storage.messages.add(conversations[n % 3], me, body)
+    for selection, expected in (
+            (MessageFilter(conversation_id=conversations[0]),
+             ["m3", "m6"]),
+            (MessageFilter(member_id=me), ["m4", "m5", "m6", "m7", "m8"])):
+        _, text = storage.messages.page(
+            selection, len(expected), 0, True, MESSAGE, chronological=True)
+        assert [message["message_body"] for message in json.loads(text)] \
+            == expected

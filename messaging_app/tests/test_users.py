@@ -9,8 +9,8 @@ from messaging_app.client import Client
 from messaging_app.testing import InProcessApi, Person
 
 CHALLENGE = 'Bearer realm="api"'
-PUBLIC_FIELDS = {"user_id", "username", "first_name", "last_name", "role",
-                 "created_at"}
+PUBLIC_FIELDS = {"id", "user_id", "username", "first_name", "last_name",
+                 "role", "created_at"}
 
 
 def account(name: str, **changes: object) -> dict:
@@ -40,6 +40,7 @@ def test_registration_returns_the_user_without_the_password(
     assert reply.body["role"] == "guest"
     assert reply.body["phone_number"] == "+1 555 0100"
     assert uuid.UUID(reply.body["user_id"])
+    assert reply.body["id"] == reply.body["user_id"]
     assert b"long-enough-pw" not in reply.raw
     stored = api.rows("SELECT password_hash FROM users WHERE "
                       "username = 'grace'")[0][0]

@@ -1,13 +1,22 @@
 """Views of conversations: listing the caller's, opening one, and one
-conversation's details."""
-from messaging_app.errors import NotFound, ValidationError
+conversation's details.
+
+A conversation's own URL shows its latest messages (as every DRF
+serializer of this API nests them) and a link to all of them, so that it
+never grows with the history; opening one answers the same shape.
+"""
+from messaging_app.errors import NotFound
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import require_participant
-from messaging_app.representations import conversation
+from messaging_app.representations import (LATEST_MESSAGES, MESSAGE,
+                                           conversation,
+                                           conversation_with_link)
 from messaging_app.request import Request
-from messaging_app.response import Response, json_response
+from messaging_app.response import (Response, json_response,
+                                    json_response_with)
 from messaging_app.services import Services
-from messaging_app.validation import Fields
+from messaging_app.storage import MessageFilter
+from messaging_app.validation import Fields, body_fields
 
 
 def list_conversations(services: Services, request: Request) -> Response:
@@ -24,28 +33,35 @@ def list_conversations(services: Services, request: Request) -> Response:
 
 def create_conversation(services: Services, request: Request) -> Response:
     """POST /api/conversations/: open a conversation; the caller joins."""
-    fields = Fields(request.json())
+    fields = body_fields(request.json())
     wanted = fields.uuid_list("participants")
     fields.check()
     caller = request.caller.user_id
     others = [user_id for user_id in wanted if user_id != caller]
     if not others:
-        raise ValidationError({"participants": [
-            "Add at least one user other than yourself."]})
+        fields.error("participants",
+                     "Add at least one user other than yourself.")
+        fields.check()
     existing = services.storage.users.existing_ids(others)
-    missing = [user_id for user_id in others if user_id not in existing]
-    if missing:
-        raise ValidationError({"participants": [
-            f"User {user_id} does not exist." for user_id in missing]})
+    for user_id in others:
+        if user_id not in existing:
+            fields.error("participants", f"User {user_id} does not exist.")
+    fields.check()
     created = services.storage.conversations.create([caller, *others])
-    return json_response(conversation(created), 201)
+    return json_response(dict(conversation_with_link(
+        created, request.base_url), messages=[]), 201)
 
 
 def conversation_detail(services: Services, request: Request,
                         conversation_id: str) -> Response:
-    """GET /api/conversations/{id}/: one of the caller's conversations."""
+    """GET /api/conversations/{id}/: one of the caller's conversations,
+    with its latest messages, oldest first."""
     require_participant(services.storage, conversation_id, request.caller)
     found = services.storage.conversations.get(conversation_id)
     if found is None:
         raise NotFound("Conversation not found.")
-    return json_response(conversation(found))
+    _, latest = services.storage.messages.page(
+        MessageFilter(conversation_id=conversation_id), LATEST_MESSAGES, 0,
+        True, MESSAGE, chronological=True)
+    return json_response_with(conversation_with_link(
+        found, request.base_url), "messages", latest)
