@@ -36,7 +36,10 @@ COLUMNS = {
 SELECTED = ", ".join(COLUMNS.values())
 ALIASED = ", ".join(f"{column} AS {attribute.replace('.', '_')}"
                     for attribute, column in COLUMNS.items())
-JOIN_SENDER = "JOIN users AS u ON u.user_id = m.sender_id "
+# A LEFT JOIN (every message has its sender) keeps MariaDB from reading a
+# page by the sender's whole history: the sender comes after the page's
+# rows, never before.
+JOIN_SENDER = "LEFT JOIN users AS u ON u.user_id = m.sender_id "
 SELECT = f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
 # Conversations merged by one statement of a page; more are merged here.
 CONVERSATIONS_PER_STATEMENT = 100
