@@ -6,7 +6,7 @@ test keeps the table in step with the router's ``ROUTES``, and a
 schema-driven fuzz run checks the live server against it.
 """
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 UUID = {"type": "string", "format": "uuid"}
@@ -17,6 +17,11 @@ TIME = {"type": "string", "format": "date-time"}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 TOKEN = {"type": "string", "pattern": r"\S", "maxLength": 4096}
 
+COUNT = {"type": "integer", "minimum": 0}
+PARENT_MESSAGE = {"type": ["string", "null"], "format": "uuid",
+                  "description": "The message this one replies to, in "
+                                 "the same conversation."}
+
 PARTICIPANT = {
     "type": "object",
     "required": ["user_id", "username", "first_name", "last_name"],
@@ -25,6 +30,22 @@ PARTICIPANT = {
         "username": {"type": "string"},
         "first_name": {"type": "string"},
         "last_name": {"type": "string"},
+    },
+}
+
+MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message_id", "conversation", "sender", "message_body",
+                 "sent_at", "edited_at", "edited", "parent_message"],
+    "properties": {
+        "message_id": UUID,
+        "conversation": UUID,
+        "sender": {"$ref": "#/components/schemas/Participant"},
+        "message_body": {"type": "string"},
+        "sent_at": TIME,
+        "edited_at": {"type": ["string", "null"], "format": "date-time"},
+        "edited": {"type": "boolean"},
+        "parent_message": {"type": ["string", "null"], "format": "uuid"},
     },
 }
 
@@ -104,13 +125,16 @@ SCHEMAS = {
     },
     "Conversation": {
         "type": "object",
-        "required": ["conversation_id", "participants", "created_at"],
+        "required": ["conversation_id", "participants", "created_at",
+                     "unread_count"],
         "properties": {
             "conversation_id": UUID,
             "participants": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/Participant"}},
             "created_at": TIME,
+            "unread_count": dict(COUNT, description=(
+                "Messages after the caller's read marker.")),
         },
     },
     "MessageBody": {
@@ -123,21 +147,71 @@ SCHEMAS = {
         "required": ["conversation", "message_body"],
         "properties": {
             "conversation": UUID,
-            "message_body": MESSAGE_BODY},
+            "message_body": MESSAGE_BODY,
+            "parent_message": PARENT_MESSAGE},
     },
-    "Message": {
+    "Reply": {
+        "description": "A message, or a reply to parent_message.",
         "type": "object",
-        "required": ["message_id", "conversation", "sender", "message_body",
-                     "sent_at", "edited_at"],
+        "required": ["message_body"],
+        "properties": {"message_body": MESSAGE_BODY,
+                       "parent_message": PARENT_MESSAGE},
+    },
+    "Message": MESSAGE_SCHEMA,
+    "ThreadMessage": dict(
+        MESSAGE_SCHEMA, required=MESSAGE_SCHEMA["required"] + ["depth"],
+        properties=dict(MESSAGE_SCHEMA["properties"], depth=dict(
+            COUNT, description="Replies between it and the thread's "
+                               "first message, which is at 0."))),
+    "Edit": {
+        "description": "The text an edit of the message replaced.",
+        "type": "object",
+        "required": ["message_body", "edited_at", "edited_by"],
         "properties": {
-            "message_id": UUID,
-            "conversation": UUID,
-            "sender": {"$ref": "#/components/schemas/Participant"},
             "message_body": {"type": "string"},
-            "sent_at": TIME,
-            "edited_at": {"type": ["string", "null"],
-                          "format": "date-time"},
+            "edited_at": TIME,
+            "edited_by": {"$ref": "#/components/schemas/Participant"},
         },
+    },
+    "ReadMarker": {
+        "description": "The message read up to; null for the latest.",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": ["string", "null"],
+                                   "format": "uuid"}},
+    },
+    "ReadState": {
+        "type": "object",
+        "required": ["conversation", "last_read_message", "unread_count"],
+        "properties": {
+            "conversation": UUID,
+            "last_read_message": {"type": ["string", "null"],
+                                  "format": "uuid"},
+            "unread_count": COUNT,
+        },
+    },
+    "Notification": {
+        "type": "object",
+        "required": ["notification_id", "conversation", "message",
+                     "created_at", "read", "read_at"],
+        "properties": {
+            "notification_id": UUID,
+            "conversation": UUID,
+            "message": {"$ref": "#/components/schemas/Message"},
+            "created_at": TIME,
+            "read": {"type": "boolean"},
+            "read_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "ReadUpTo": {
+        "type": "object",
+        "required": ["up_to"],
+        "properties": {"up_to": UUID},
+    },
+    "Marked": {
+        "type": "object",
+        "required": ["marked"],
+        "properties": {"marked": COUNT},
     },
     "Health": {
         "type": "object",
@@ -170,6 +244,7 @@ MESSAGE_FILTERS = PAGINATION + (
     ("sent_after", TIME),
     ("sent_before", TIME),
 )
+UNREAD = (("unread", {"type": "boolean"}),)
 
 
 class Operation(NamedTuple):
@@ -215,8 +290,9 @@ OPERATIONS = (
     Operation("GET", MESSAGES, "A conversation's messages, oldest first.",
               ("200", "Page:Message"), errors=("400",) + OBJECT_ERRORS,
               query=MESSAGE_FILTERS),
-    Operation("POST", MESSAGES, "Send a message as the caller.",
-              ("201", "Message"), "MessageBody",
+    Operation("POST", MESSAGES, "Send a message as the caller, or a "
+              "reply to a message of the conversation.",
+              ("201", "Message"), "Reply",
               BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("GET", MESSAGE, "One message.", ("200", "Message"),
               errors=OBJECT_ERRORS),
@@ -226,12 +302,33 @@ OPERATIONS = (
     Operation("DELETE", MESSAGE, "Delete one's own message (or any, as "
               "an admin).", ("204", None), errors=OBJECT_ERRORS),
     Operation("GET", "/api/messages/", "Messages of all the caller's "
-              "conversations.", ("200", "Page:Message"),
+              "conversations (unread: only those after the caller's read "
+              "markers).", ("200", "Page:Message"),
               errors=("400", "401", "404"),
-              query=MESSAGE_FILTERS + (("conversation", UUID),)),
+              query=MESSAGE_FILTERS + (("conversation", UUID),) + UNREAD),
     Operation("POST", "/api/messages/", "Send a message into a "
               "conversation named in the body.", ("201", "Message"),
               "NewMessage", BODY_ERRORS + ("401", "403", "404", "429")),
+    Operation("GET", MESSAGE + "history/", "The texts a message's edits "
+              "replaced, oldest first.", ("200", "Page:Edit"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("GET", MESSAGE + "thread/", "A message and every reply below "
+              "it, depth first, with their depth.",
+              ("200", "Page:ThreadMessage"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("POST", CONVERSATION + "read/", "Move the caller's read "
+              "marker forward onto a message (the latest without one).",
+              ("200", "ReadState"), "ReadMarker",
+              BODY_ERRORS + OBJECT_ERRORS),
+    Operation("GET", "/api/notifications/", "The caller's notifications, "
+              "newest first.", ("200", "Page:Notification"),
+              errors=("400", "401", "404"), query=PAGINATION + UNREAD),
+    Operation("POST", "/api/notifications/read/", "Mark a notification "
+              "of the caller and every older one read.",
+              ("200", "Marked"), "ReadUpTo", BODY_ERRORS + ("401",)),
+    Operation("POST", "/api/notifications/{notification_id}/read/",
+              "Mark one notification of the caller read.",
+              ("200", "Notification"), errors=("401", "404")),
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),

@@ -9,7 +9,8 @@ messages as JSON inside the database (see storage/messages.py).
 """
 from typing import Any
 
-from messaging_app.storage import Conversation, Message, Person, User
+from messaging_app.storage import (Conversation, Edit, Message,
+                                   Notification, Person, ReadState, User)
 from messaging_app.storage.records import Field, Shape
 
 PERSON: Shape = (Field("user_id", "user_id"), Field("username", "username"),
@@ -22,6 +23,29 @@ MESSAGE: Shape = (
     Field("message_body", "message_body"),
     Field("sent_at", "sent_at"),
     Field("edited_at", "edited_at"),
+    Field("edited", "edited"),
+    Field("parent_message", "parent_message_id"),
+)
+# A message in a thread, with its depth below the thread's first message.
+THREAD_MESSAGE: Shape = (*MESSAGE, Field("depth", "depth"))
+NOTIFICATION: Shape = (
+    Field("notification_id", "notification_id"),
+    Field("conversation", "conversation_id"),
+    Field("message", "message", MESSAGE),
+    Field("created_at", "created_at"),
+    Field("read", "read"),
+    Field("read_at", "read_at"),
+)
+# One entry of a message's history: the text an edit replaced.
+EDIT: Shape = (
+    Field("message_body", "message_body"),
+    Field("edited_at", "edited_at"),
+    Field("edited_by", "edited_by", PERSON),
+)
+READ_STATE: Shape = (
+    Field("conversation", "conversation_id"),
+    Field("last_read_message", "last_read_message_id"),
+    Field("unread_count", "unread_count"),
 )
 
 
@@ -54,9 +78,25 @@ def conversation(found: Conversation) -> dict:
     """Return a conversation with its participants."""
     return {"conversation_id": found.conversation_id,
             "participants": [person(p) for p in found.participants],
-            "created_at": found.created_at}
+            "created_at": found.created_at,
+            "unread_count": found.unread_count}
 
 
 def message(found: Message) -> dict:
     """Return a message with its sender."""
     return render(MESSAGE, found)
+
+
+def notification(found: Notification) -> dict:
+    """Return a notification with its message."""
+    return render(NOTIFICATION, found)
+
+
+def edit(found: Edit) -> dict:
+    """Return one entry of a message's history."""
+    return render(EDIT, found)
+
+
+def read_state(found: ReadState) -> dict:
+    """Return how far the caller has read a conversation."""
+    return render(READ_STATE, found)

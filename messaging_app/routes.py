@@ -4,7 +4,8 @@
 count against the per-address rate limit. Parameters in braces are UUIDs.
 """
 from messaging_app.router import Route
-from messaging_app.views import conversations, health, messages, users
+from messaging_app.views import (conversations, health, messages,
+                                 notifications, users)
 
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGE = CONVERSATION + "messages/{message_id}/"
@@ -30,4 +31,12 @@ ROUTES = [
     Route("GET", "/api/messages/", messages.list_messages),
     Route("POST", "/api/messages/", messages.create_message,
           rate_limited=True),
+    Route("GET", MESSAGE + "history/", messages.message_history),
+    Route("GET", MESSAGE + "thread/", messages.message_thread),
+    Route("POST", CONVERSATION + "read/", conversations.mark_read),
+    Route("GET", "/api/notifications/", notifications.list_notifications),
+    Route("POST", "/api/notifications/read/",
+          notifications.read_notifications),
+    Route("POST", "/api/notifications/{notification_id}/read/",
+          notifications.read_notification),
 ]
