@@ -14,9 +14,8 @@ from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
 from messaging_app.storage.cache import (VersionedCache, list_version,
                                          touch_lists)
-from messaging_app.storage.engine import Engine, Transaction
+from messaging_app.storage.engine import Engine, Transaction, placeholders
 from messaging_app.storage.records import Conversation, Person
-from messaging_app.storage.users import placeholders
 
 
 class Conversations:

@@ -11,6 +11,7 @@ another in a cycle (SQLite has one writer). The time is taken after
 them, so the order of ``sent_at`` in a conversation follows the order of
 its commits. Updating the sender's participant row also checks, inside
 the transaction, that the sender is still a participant.
+
 The same transaction notifies the other participants, counts the message
 as unread for them (readmarks.py) and adds 1 to the versions that tell
 kept pages from stale ones (cache.py); an edit keeps the replaced text
@@ -36,13 +37,13 @@ from messaging_app.ids import new_id
 from messaging_app.storage.cache import (VersionedCache, conversation_version,
                                          touch_lists)
 from messaging_app.storage.edits import record_edit
-from messaging_app.storage.engine import Dialect, Engine, Transaction
+from messaging_app.storage.engine import (Dialect, Engine, Transaction,
+                                          placeholders)
 from messaging_app.storage.readmarks import (Position, after,
                                              count_deleted_message,
                                              count_new_message)
 from messaging_app.storage.records import (Message, MessageFilter, Person,
                                            Shape)
-from messaging_app.storage.users import placeholders
 
 # Where each attribute of a Message comes from, in the order message_from
 # reads them; a page names them by alias() (``sender.user_id`` becomes
