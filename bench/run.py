@@ -12,6 +12,8 @@ BENCHMARKS = [
     ("python-decorators-0x01 and python-context-async-perations-0x02",
      "bench.sqlite_bench"),
     ("messaging_app", "bench.api_bench"),
+    ("messaging_app: unread counts, threads and the page cache",
+     "bench.features_bench"),
 ]
 
 

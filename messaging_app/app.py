@@ -24,7 +24,8 @@ from messaging_app.router import ProtectedNotFound, Route, resolve
 from messaging_app.routes import ROUTES
 from messaging_app.services import Services
 from messaging_app.settings import Settings, load_secret_key
-from messaging_app.storage import Busy, Unavailable, open_storage
+from messaging_app.storage import (Busy, Unavailable, VersionedCache,
+                                   open_storage)
 from messaging_app.tokens import TokenService
 
 logger = logging.getLogger("messaging_app")
@@ -91,7 +92,8 @@ class Application:
 
 def build_services(settings: Settings) -> Services:
     """Open the database and prepare tokens and password hashing."""
-    storage = open_storage(settings.database)
+    storage = open_storage(settings.database, VersionedCache()
+                           if settings.page_cache else None)
     tokens = TokenService(load_secret_key(settings),
                           settings.access_token_minutes * 60,
                           settings.refresh_token_days * 86400)

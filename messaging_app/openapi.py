@@ -8,7 +8,7 @@ spellings of body fields come from ``validation.ALIASES``; a schema cannot
 say that two spellings must agree, so their descriptions do.
 """
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from messaging_app.representations import LATEST_MESSAGES
 from messaging_app.validation import ALIASES
@@ -23,6 +23,10 @@ NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 TOKEN = {"type": "string", "pattern": r"\S", "maxLength": 4096}
 PARTICIPANTS = {"type": "array", "items": UUID, "minItems": 1,
                 "maxItems": 100}
+COUNT = {"type": "integer", "minimum": 0}
+PARENT_MESSAGE = {"type": ["string", "null"], "format": "uuid",
+                  "description": "The message this one replies to, in "
+                                 "the same conversation."}
 
 
 def spellings(name: str, schema: dict) -> dict:
@@ -54,7 +58,7 @@ PARTICIPANT = {
 }
 
 CONVERSATION_REQUIRED = ["id", "conversation_id", "participants",
-                         "created_at"]
+                         "created_at", "unread_count"]
 CONVERSATION_PROPERTIES = {
     "id": dict(UUID, description="The same as conversation_id."),
     "conversation_id": UUID,
@@ -62,6 +66,26 @@ CONVERSATION_PROPERTIES = {
         "type": "array",
         "items": {"$ref": "#/components/schemas/Participant"}},
     "created_at": TIME,
+    "unread_count": dict(COUNT, description=(
+        "Messages after the caller's read marker.")),
+}
+
+MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "message_id", "conversation", "sender",
+                 "message_body", "sent_at", "edited_at", "edited",
+                 "parent_message"],
+    "properties": {
+        "id": dict(UUID, description="The same as message_id."),
+        "message_id": UUID,
+        "conversation": UUID,
+        "sender": {"$ref": "#/components/schemas/Participant"},
+        "message_body": {"type": "string"},
+        "sent_at": TIME,
+        "edited_at": {"type": ["string", "null"], "format": "date-time"},
+        "edited": {"type": "boolean"},
+        "parent_message": {"type": ["string", "null"], "format": "uuid"},
+    },
 }
 
 SCHEMAS = {
@@ -156,27 +180,75 @@ SCHEMAS = {
     "MessageBody": dict(
         one_spelling_of("message_body"), type="object",
         properties=spellings("message_body", MESSAGE_BODY)),
+    "Reply": dict(
+        one_spelling_of("message_body"), type="object",
+        description="A message, or a reply to parent_message.",
+        properties=dict(spellings("message_body", MESSAGE_BODY),
+                        parent_message=PARENT_MESSAGE)),
     "NewMessage": {
         "type": "object",
         "allOf": [one_spelling_of("conversation"),
                   one_spelling_of("message_body")],
         "properties": dict(spellings("conversation", UUID),
-                           **spellings("message_body", MESSAGE_BODY)),
+                           **spellings("message_body", MESSAGE_BODY),
+                           parent_message=PARENT_MESSAGE),
     },
-    "Message": {
+    "Message": MESSAGE_SCHEMA,
+    "ThreadMessage": dict(
+        MESSAGE_SCHEMA, required=MESSAGE_SCHEMA["required"] + ["depth"],
+        properties=dict(MESSAGE_SCHEMA["properties"], depth=dict(
+            COUNT, description="Replies between it and the thread's "
+                               "first message, which is at 0."))),
+    "Edit": {
+        "description": "The text an edit of the message replaced.",
         "type": "object",
-        "required": ["id", "message_id", "conversation", "sender",
-                     "message_body", "sent_at", "edited_at"],
+        "required": ["message_body", "edited_at", "edited_by"],
         "properties": {
-            "id": dict(UUID, description="The same as message_id."),
-            "message_id": UUID,
-            "conversation": UUID,
-            "sender": {"$ref": "#/components/schemas/Participant"},
             "message_body": {"type": "string"},
-            "sent_at": TIME,
-            "edited_at": {"type": ["string", "null"],
-                          "format": "date-time"},
+            "edited_at": TIME,
+            "edited_by": {"$ref": "#/components/schemas/Participant"},
         },
+    },
+    "ReadMarker": {
+        "description": "The message read up to; null for the latest.",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": ["string", "null"],
+                                   "format": "uuid"}},
+    },
+    "ReadState": {
+        "type": "object",
+        "required": ["conversation", "last_read_message", "unread_count"],
+        "properties": {
+            "conversation": UUID,
+            "last_read_message": {"type": ["string", "null"],
+                                  "format": "uuid"},
+            "unread_count": COUNT,
+        },
+    },
+    "Notification": {
+        "type": "object",
+        "required": ["id", "notification_id", "conversation", "message",
+                     "created_at", "read", "read_at"],
+        "properties": {
+            "id": dict(UUID, description="The same as notification_id."),
+            "notification_id": UUID,
+            "conversation": UUID,
+            "message": {"$ref": "#/components/schemas/Message"},
+            "created_at": TIME,
+            "read": {"type": "boolean"},
+            "read_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "ReadUpTo": {
+        "type": "object",
+        "required": ["up_to"],
+        "properties": {"up_to": UUID},
+    },
+    "Marked": {
+        "type": "object",
+        "required": ["marked"],
+        "properties": {"marked": COUNT},
     },
     "Health": {
         "type": "object",
@@ -213,6 +285,7 @@ def filter_of(schema: dict) -> dict:
             "description": "Empty: no filter."}
 
 
+UNREAD = (("unread", {"type": "boolean"}),)
 MESSAGE_FILTERS = PAGINATION + (
     ("ordering", {"type": "string", "description":
                   "sent_at (the default) or -sent_at, or a comma-separated "
@@ -269,8 +342,9 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("GET", MESSAGES, "A conversation's messages, oldest first.",
               ("200", "Page:Message"), errors=("400",) + OBJECT_ERRORS,
               query=MESSAGE_FILTERS),
-    Operation("POST", MESSAGES, "Send a message as the caller.",
-              ("201", "Message"), "MessageBody",
+    Operation("POST", MESSAGES, "Send a message as the caller, or a "
+              "reply to a message of the conversation.",
+              ("201", "Message"), "Reply",
               BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("GET", MESSAGE, "One message.", ("200", "Message"),
               errors=OBJECT_ERRORS),
@@ -280,9 +354,11 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("DELETE", MESSAGE, "Delete one's own message (or any, as "
               "an admin).", ("204", None), errors=OBJECT_ERRORS),
     Operation("GET", "/api/messages/", "Messages of all the caller's "
-              "conversations.", ("200", "Page:Message"),
+              "conversations (unread: only those after the caller's read "
+              "markers).", ("200", "Page:Message"),
               errors=("400", "401", "404"),
-              query=MESSAGE_FILTERS + (("conversation", filter_of(UUID)),)),
+              query=MESSAGE_FILTERS + (("conversation", filter_of(UUID)),)
+              + UNREAD),
     Operation("POST", "/api/messages/", "Send a message into a "
               "conversation named in the body.", ("201", "Message"),
               "NewMessage", BODY_ERRORS + ("401", "403", "404", "429")),
@@ -294,6 +370,26 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("DELETE", FLAT_MESSAGE, "Delete one's own message (or any, "
               "as an admin), found by its id alone.", ("204", None),
               errors=OBJECT_ERRORS),
+    Operation("GET", MESSAGE + "history/", "The texts a message's edits "
+              "replaced, oldest first.", ("200", "Page:Edit"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("GET", MESSAGE + "thread/", "A message and every reply below "
+              "it, depth first, with their depth.",
+              ("200", "Page:ThreadMessage"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("POST", CONVERSATION + "read/", "Move the caller's read "
+              "marker forward onto a message (the latest without one).",
+              ("200", "ReadState"), "ReadMarker",
+              BODY_ERRORS + OBJECT_ERRORS),
+    Operation("GET", "/api/notifications/", "The caller's notifications, "
+              "newest first.", ("200", "Page:Notification"),
+              errors=("400", "401", "404"), query=PAGINATION + UNREAD),
+    Operation("POST", "/api/notifications/read/", "Mark a notification "
+              "of the caller and every older one read.",
+              ("200", "Marked"), "ReadUpTo", BODY_ERRORS + ("401",)),
+    Operation("POST", "/api/notifications/{notification_id}/read/",
+              "Mark one notification of the caller read.",
+              ("200", "Notification"), errors=("401", "404")),
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),

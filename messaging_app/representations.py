@@ -8,7 +8,8 @@ declared (``MESSAGE``) rather than written as code, because it is followed
 twice: by ``render`` for one record, and by storage, which has SQLite
 build a whole page of messages as JSON (see storage/messages.py).
 """
-from messaging_app.storage import Conversation, Message, Person, User
+from messaging_app.storage import (Conversation, Edit, Message,
+                                   Notification, Person, ReadState, User)
 from messaging_app.storage.records import Field, Shape, render
 
 # How many of its latest messages a conversation's own URL shows.
@@ -26,6 +27,30 @@ MESSAGE: Shape = (
     Field("message_body", "message_body"),
     Field("sent_at", "sent_at"),
     Field("edited_at", "edited_at"),
+    Field("edited", "edited"),
+    Field("parent_message", "parent_message_id"),
+)
+# A message in a thread, with its depth below the thread's first message.
+THREAD_MESSAGE: Shape = (*MESSAGE, Field("depth", "depth"))
+NOTIFICATION: Shape = (
+    Field("id", "notification_id"),
+    Field("notification_id", "notification_id"),
+    Field("conversation", "conversation_id"),
+    Field("message", "message", MESSAGE),
+    Field("created_at", "created_at"),
+    Field("read", "read"),
+    Field("read_at", "read_at"),
+)
+# One entry of a message's history: the text an edit replaced.
+EDIT: Shape = (
+    Field("message_body", "message_body"),
+    Field("edited_at", "edited_at"),
+    Field("edited_by", "edited_by", PERSON),
+)
+READ_STATE: Shape = (
+    Field("conversation", "conversation_id"),
+    Field("last_read_message", "last_read_message_id"),
+    Field("unread_count", "unread_count"),
 )
 
 
@@ -53,7 +78,8 @@ def conversation(found: Conversation) -> dict:
     return {"id": found.conversation_id,
             "conversation_id": found.conversation_id,
             "participants": [person(p) for p in found.participants],
-            "created_at": found.created_at}
+            "created_at": found.created_at,
+            "unread_count": found.unread_count}
 
 
 def conversation_with_link(found: Conversation, base_url: str) -> dict:
@@ -67,3 +93,18 @@ def conversation_with_link(found: Conversation, base_url: str) -> dict:
 def message(found: Message) -> dict:
     """Return a message with its sender."""
     return render(MESSAGE, found)
+
+
+def notification(found: Notification) -> dict:
+    """Return a notification with its message."""
+    return render(NOTIFICATION, found)
+
+
+def edit(found: Edit) -> dict:
+    """Return one entry of a message's history."""
+    return render(EDIT, found)
+
+
+def read_state(found: ReadState) -> dict:
+    """Return how far the caller has read a conversation."""
+    return render(READ_STATE, found)

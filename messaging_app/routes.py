@@ -6,7 +6,8 @@ Some endpoints are also at the paths other Django REST Framework versions
 of this API give them, as copies of their line (``also_at``).
 """
 from messaging_app.router import Route, also_at
-from messaging_app.views import conversations, health, messages, users
+from messaging_app.views import (conversations, health, messages,
+                                 notifications, users)
 
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGE = CONVERSATION + "messages/{message_id}/"
@@ -36,6 +37,14 @@ ROUTES = [
     Route("GET", FLAT_MESSAGE, messages.flat_message_detail),
     Route("PATCH", FLAT_MESSAGE, messages.flat_edit_message),
     Route("DELETE", FLAT_MESSAGE, messages.flat_delete_message),
+    Route("GET", MESSAGE + "history/", messages.message_history),
+    Route("GET", MESSAGE + "thread/", messages.message_thread),
+    Route("POST", CONVERSATION + "read/", conversations.mark_read),
+    Route("GET", "/api/notifications/", notifications.list_notifications),
+    Route("POST", "/api/notifications/read/",
+          notifications.read_notifications),
+    Route("POST", "/api/notifications/{notification_id}/read/",
+          notifications.read_notification),
 ]
 # Registration and tokens where other DRF versions of this API have them.
 ROUTES += [

@@ -54,6 +54,7 @@ class Settings:
     password_cost: int = DEFAULT_PASSWORD_COST
     open_hours: tuple[int, int] | None = None
     allowed_roles: tuple[str, ...] = ()
+    page_cache: bool = True
 
     @property
     def database(self) -> str:
@@ -153,6 +154,16 @@ def parse_base_url(text: str) -> str:
     return text.rstrip("/") + "/"
 
 
+def parse_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Read ``on`` or ``off`` (or nothing, for the default)."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {text!r}.")
+    return text == "on"
+
+
 def load_settings(env: Mapping[str, str] = os.environ,
                   db: str | None = None, host: str | None = None,
                   port: int | None = None,
@@ -196,6 +207,8 @@ def load_settings(env: Mapping[str, str] = os.environ,
             env, "MESSAGING_PASSWORD_COST", Settings.password_cost),
         open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
         allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
+        page_cache=parse_switch(env, "MESSAGING_PAGE_CACHE",
+                                Settings.page_cache),
     )
     check_secret_key(settings.secret_key)
     return settings

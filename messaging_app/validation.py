@@ -20,6 +20,7 @@ from messaging_app.ids import canonical_uuid
 
 USERNAME = re.compile(r"[\w.@+-]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
 UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
                "cannot encode.")
 # Other spellings of body fields, by the name this API reads: published
@@ -227,6 +228,18 @@ class Fields:
             self.error(name, f"Enter a whole number from 1 to {maximum}.")
             return default
         return number
+
+    def flag(self, name: str) -> bool:
+        """Read an optional ``true`` or ``false`` (``1`` or ``0``) from a
+        query string; absent is false."""
+        value = self.data.get(name)
+        if value is None:
+            return False
+        found = FLAGS.get(value.lower()) if isinstance(value, str) else None
+        if found is None:
+            self.error(name, "Use true or false.")
+            return False
+        return found
 
     def time(self, name: str) -> str | None:
         """Read an optional ISO 8601 time, as stored."""

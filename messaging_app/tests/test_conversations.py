@@ -24,8 +24,10 @@ def test_opening_a_conversation_adds_the_caller(
         "participants": [guest.user_id, guest.user_id.upper()]})
     assert reply.status == 201
     assert set(reply.body) == {"id", "conversation_id", "participants",
-                               "created_at", "messages", "messages_url"}
+                               "created_at", "unread_count", "messages",
+                               "messages_url"}
     assert reply.body["id"] == reply.body["conversation_id"]
+    assert reply.body["unread_count"] == 0
     assert reply.body["participants"] == sorted(
         [summary(owner), summary(guest)], key=lambda p: p["username"])
     path = "/api/conversations/{}/".format(reply.body["conversation_id"])

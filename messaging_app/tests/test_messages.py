@@ -16,13 +16,6 @@ Chat = Tuple[Person, Person, str]
 INJECTION = "'); DROP TABLE messages; --"
 
 
-@pytest.fixture
-def chat(make_person: Callable[[], Person]) -> Chat:
-    """Return two people and the messages path of their conversation."""
-    alice, bob = make_person(), make_person()
-    return alice, bob, conversation_between(alice, bob)
-
-
 def send(person: Person, path: str, body: str) -> dict:
     """Send a message and return it, asserting the 201."""
     reply = person.client.post(path, {"message_body": body})
@@ -52,13 +45,15 @@ def test_a_message_is_sent_by_the_caller(chat: Chat) -> None:
     assert reply.status == 201
     message = reply.body
     assert set(message) == {"id", "message_id", "conversation", "sender",
-                            "message_body", "sent_at", "edited_at"}
+                            "message_body", "sent_at", "edited_at",
+                            "edited", "parent_message"}
     assert message["id"] == message["message_id"]
     assert message["sender"] == {name: alice.user[name] for name in (
         "id", "user_id", "username", "first_name", "last_name")}
     assert message["message_body"] == "Hello Bob"
     assert message["conversation"] == path.split("/")[3]
     assert message["edited_at"] is None
+    assert (message["edited"], message["parent_message"]) == (False, None)
     assert not message["sent_at"].startswith("2000")
     detail = bob.client.get(path + message["message_id"] + "/")
     assert (detail.status, detail.body) == (200, message)

@@ -73,7 +73,8 @@ def test_every_route_of_the_table_is_reachable() -> None:
     """Each entry resolves to itself with ids in its parameters."""
     for route in ROUTES:
         path = route.pattern.replace("{conversation_id}", ID).replace(
-            "{message_id}", ID).replace("{user_id}", ID)
+            "{message_id}", ID).replace("{user_id}", ID).replace(
+            "{notification_id}", ID)
         assert resolve(ROUTES, route.method, path).route is route
 
 

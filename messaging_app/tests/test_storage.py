@@ -269,10 +269,10 @@ def test_an_edit_or_delete_of_a_gone_message_finds_nothing(
     conversation_id, first, _ = a_conversation(storage)
     message = storage.messages.add(conversation_id, first, "soon gone")
     assert message is not None
-    edited = storage.messages.edit(message.message_id, "changed")
+    edited = storage.messages.edit(message.message_id, "changed", first)
     assert edited is not None and edited.edited_at is not None
     assert storage.messages.delete(message.message_id)
-    assert storage.messages.edit(message.message_id, "again") is None
+    assert storage.messages.edit(message.message_id, "again", first) is None
     assert storage.messages.get(message.message_id) is None
 
 
@@ -527,7 +527,7 @@ def test_a_page_built_by_the_database_matches_one_built_here(
     sent = [storage.messages.add(conversation_id, first, text)
             for text in texts]
     edited = storage.messages.edit(sent[0].message_id if sent[0] else "",
-                                   "edited")
+                                   "edited", first)
     expected = [message(one) for one in [edited, *sent[1:]] if one]
     _, text = storage.messages.page(
         MessageFilter(conversation_id=conversation_id), 10, 0, False,

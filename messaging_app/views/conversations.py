@@ -1,16 +1,17 @@
-"""Views of conversations: listing the caller's, opening one, and one
-conversation's details.
+"""Views of conversations: listing the caller's, opening one, one
+conversation's details, and moving the caller's read marker in it.
 
 A conversation's own URL shows its latest messages (as every DRF
 serializer of this API nests them) and a link to all of them, so that it
 never grows with the history; opening one answers the same shape.
 """
-from messaging_app.errors import NotFound
+from messaging_app.errors import NotFound, ValidationError
 from messaging_app.pagination import page_body, read_page
 from messaging_app.permissions import require_participant
 from messaging_app.representations import (LATEST_MESSAGES, MESSAGE,
                                            conversation,
-                                           conversation_with_link)
+                                           conversation_with_link,
+                                           read_state)
 from messaging_app.request import Request
 from messaging_app.response import (Response, json_response,
                                     json_response_with)
@@ -56,12 +57,35 @@ def conversation_detail(services: Services, request: Request,
                         conversation_id: str) -> Response:
     """GET /api/conversations/{id}/: one of the caller's conversations,
     with its latest messages, oldest first."""
-    require_participant(services.storage, conversation_id, request.caller)
-    found = services.storage.conversations.get(conversation_id)
+    version = require_participant(services.storage, conversation_id,
+                                  request.caller)
+    found = services.storage.conversations.get(conversation_id,
+                                               request.caller.user_id)
     if found is None:
         raise NotFound("Conversation not found.")
     _, latest = services.storage.messages.page(
         MessageFilter(conversation_id=conversation_id), LATEST_MESSAGES, 0,
-        True, MESSAGE, chronological=True)
+        True, MESSAGE, chronological=True, version=version)
     return json_response_with(conversation_with_link(
         found, request.base_url), "messages", latest)
+
+
+def mark_read(services: Services, request: Request,
+              conversation_id: str) -> Response:
+    """POST /api/conversations/{id}/read/: move the caller's read marker
+    forward onto ``message``, or onto the latest message for ``null``; a
+    marker already past it stays."""
+    require_participant(services.storage, conversation_id, request.caller)
+    data = request.json()
+    fields = Fields(data)
+    if "message" not in data:
+        fields.error("message", "This field is required: a message id, or "
+                                "null for the latest.")
+    message_id = fields.uuid("message", required=False)
+    fields.check()
+    state = services.storage.read_markers.move(
+        conversation_id, request.caller.user_id, message_id)
+    if state is None:
+        raise ValidationError({"message": [
+            f"Message {message_id} is not in this conversation."]})
+    return json_response(read_state(state))
