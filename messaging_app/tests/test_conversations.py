@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
 """Opening, listing and reading conversations over real HTTP."""
-import uuid
 from typing import Callable
 
 import pytest
 
 from messaging_app.client import Client
-from messaging_app.testing import Person
+from messaging_app.testing import UNKNOWN_ID, Person
 
 
 def summary(person: Person) -> dict:
@@ -133,7 +132,7 @@ def test_an_outsider_cannot_read_a_conversation(
     assert outsider.client.get("/api/conversations/").body["count"] == 0
 
 
-@pytest.mark.parametrize("conversation_id", [str(uuid.uuid4()), "1",
+@pytest.mark.parametrize("conversation_id", [UNKNOWN_ID, "1",
                                              "' OR '1'='1"])
 def test_an_unknown_or_malformed_conversation_is_404(
         make_person: Callable[[], Person], conversation_id: str) -> None:

@@ -18,7 +18,7 @@ from messaging_app.client import Client
 from messaging_app.errors import NotFound
 from messaging_app.router import ProtectedNotFound, resolve
 from messaging_app.routes import ROUTES
-from messaging_app.testing import (InProcessApi, Person,
+from messaging_app.testing import (UNKNOWN_ID, InProcessApi, Person,
                                    conversation_between, register)
 from messaging_app.validation import ALIASES
 
@@ -330,7 +330,7 @@ def test_an_admin_deletes_any_message_through_the_flat_route(
     assert stored(api, conversation_of(path)) == []
 
 
-@pytest.mark.parametrize("message_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("message_id", [UNKNOWN_ID, "not-a-uuid"])
 def test_an_unknown_flat_message_is_404_and_401_without_a_token(
         chat: Chat, anonymous: Client, message_id: str) -> None:
     """With a token: 404 for each method; without one: 401 first."""
@@ -437,7 +437,7 @@ def test_a_page_size_over_the_maximum_is_taken_as_the_maximum(
 
 
 @pytest.mark.parametrize("path", [
-    "/api/conversations/not-a-uuid/", f"/api/conversations/{uuid.uuid4()}/",
+    "/api/conversations/not-a-uuid/", f"/api/conversations/{UNKNOWN_ID}/",
     "/api/conversations/1/messages/", "/api/conversations/x/messages/y/",
     "/api/messages/42/", "/api/users/42", "/api/users/' OR '1'='1/"])
 def test_no_credentials_is_401_before_any_404(

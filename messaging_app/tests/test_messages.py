@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from messaging_app.client import Client
-from messaging_app.testing import (InProcessApi, Person,
+from messaging_app.testing import (UNKNOWN_ID, InProcessApi, Person,
                                    conversation_between, register)
 
 Chat = Tuple[Person, Person, str]
@@ -228,7 +228,7 @@ def test_only_the_sender_or_an_admin_deletes(
 
 
 @pytest.mark.parametrize("item", [
-    "{}/".format(uuid.uuid4()), "not-a-uuid/", "1/"])
+    f"{UNKNOWN_ID}/", "not-a-uuid/", "1/"])
 def test_an_unknown_or_malformed_message_id_is_404(chat: Chat,
                                                    item: str) -> None:
     """GET, PATCH and DELETE of a message that is not there: 404."""

@@ -4,6 +4,7 @@ database): migrations, counts, pages, uniqueness, failures, and the
 SQLite-only properties of the file."""
 import json
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from messaging_app.storage import messages as messages_module
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
 from messaging_app.tests.helpers import wait_until
-from tools.mysql_testing import mysql_url
+from tools.mysql_testing import memory_folder, mysql_url
 from tools.mysql_server import start_throwaway
 
 # The schema of databases made before the storage package (version 1),
@@ -499,7 +500,8 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
     the database cannot be reached (no Retry-After: waiting a second will
     not help); once the server is back, pooled connections reconnect and
     the next check is a 200."""
-    server = start_throwaway(tmp_path / "mariadb")
+    folder = tempfile.TemporaryDirectory(dir=memory_folder())
+    server = start_throwaway(Path(folder.name))
     try:
         url = mysql_url(server.env(), "health")
         with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
@@ -515,6 +517,7 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
             assert client.get("/api/health/").status == 200
     finally:
         server.stop()
+        folder.cleanup()
 
 
 def test_a_page_built_by_the_database_matches_one_built_here(

@@ -6,7 +6,7 @@ from typing import Callable
 import pytest
 
 from messaging_app.client import Client
-from messaging_app.testing import InProcessApi, Person
+from messaging_app.testing import UNKNOWN_ID, InProcessApi, Person
 
 CHALLENGE = 'Bearer realm="api"'
 PUBLIC_FIELDS = {"id", "user_id", "username", "first_name", "last_name",
@@ -192,7 +192,7 @@ def test_another_user_shows_public_fields_only(
     assert own.body == viewer.user
 
 
-@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "42", "not-a-uuid"])
+@pytest.mark.parametrize("user_id", [UNKNOWN_ID, "42", "not-a-uuid"])
 def test_an_unknown_or_malformed_user_id_is_404(
         make_person: Callable[[], Person], user_id: str) -> None:
     """Unknown and malformed ids alike are a JSON 404."""
