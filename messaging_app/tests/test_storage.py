@@ -22,6 +22,7 @@ from messaging_app.storage import (Busy, Duplicate, MessageFilter,
                                    open_storage)
 from messaging_app.storage.engine import Pool
 from messaging_app.storage import messages as messages_module
+from messaging_app.storage import sqlite as sqlite_engine
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
 from messaging_app.tests.helpers import wait_until
@@ -594,3 +595,24 @@ def test_a_chronological_page_takes_the_newest_and_lists_them_oldest_first(
             selection, len(expected), 0, True, MESSAGE, chronological=True)
         assert [message["message_body"] for message in json.loads(text)] \
             == expected
+
+
+def test_the_wal_is_checkpointed_beside_the_writes(tmp_path: Path) -> None:
+    """With the engine's checkpoint thread, the database file grows with
+    what is posted within moments (in WAL mode it grows only by
+    checkpoints), while SQLite's own checkpoint waits for a long WAL;
+    closing the storage stops the thread."""
+    path = tmp_path / "chat.sqlite3"
+    storage = open_storage(f"sqlite:///{path}")
+    try:
+        conversation_id, sender, _ = a_conversation(storage)
+        with storage.engine.transaction() as transaction:
+            assert transaction.value("PRAGMA wal_autocheckpoint") == \
+                sqlite_engine.WAL_LIMIT_PAGES
+        before = path.stat().st_size
+        for _ in range(300):
+            storage.messages.add(conversation_id, sender, "x" * 2000)
+        wait_until(lambda: path.stat().st_size >= before + 600_000)
+    finally:
+        storage.close()
+    assert not storage.engine._checkpointer.is_alive()
