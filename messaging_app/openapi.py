@@ -156,8 +156,10 @@ ERRORS = {
     "411": "The request has a body but no Content-Length.",
     "413": "The body is larger than the server accepts.",
     "415": "The body is not JSON.",
-    "429": "Too many messages from this address; retry later.",
-    "503": "The database does not answer.",
+    "429": "Over a rate limit (of this address, this user or this "
+           "account); retry after Retry-After seconds.",
+    "503": "The database does not answer, or cannot save (read-only, "
+           "full); or every password hashing slot is busy.",
 }
 BODY_ERRORS = ("400", "411", "413", "415")
 PAGINATION = (
@@ -192,13 +194,14 @@ MESSAGE = MESSAGES + "{message_id}/"
 
 OPERATIONS = (
     Operation("POST", "/api/users/", "Register a user.",
-              ("201", "User"), "Registration", BODY_ERRORS, public=True),
+              ("201", "User"), "Registration",
+              BODY_ERRORS + ("429", "503"), public=True),
     Operation("POST", "/api/token/", "Log in: an access and a refresh "
               "token.", ("200", "TokenPair"), "Credentials",
-              BODY_ERRORS + ("401",), public=True),
+              BODY_ERRORS + ("401", "429", "503"), public=True),
     Operation("POST", "/api/token/refresh/", "A new access token for a "
               "refresh token.", ("200", "Access"), "Refresh",
-              BODY_ERRORS + ("401",), public=True),
+              BODY_ERRORS + ("401", "429"), public=True),
     Operation("GET", "/api/users/me/", "The caller.", ("200", "User"),
               errors=("401",)),
     Operation("GET", "/api/users/{user_id}/", "A user's public fields.",
@@ -209,7 +212,7 @@ OPERATIONS = (
     Operation("POST", "/api/conversations/", "Open a conversation with "
               "other users; the caller joins it.",
               ("201", "Conversation"), "NewConversation",
-              BODY_ERRORS + ("401",)),
+              BODY_ERRORS + ("401", "429")),
     Operation("GET", CONVERSATION, "One conversation of the caller.",
               ("200", "Conversation"), errors=OBJECT_ERRORS),
     Operation("GET", MESSAGES, "A conversation's messages, oldest first.",
@@ -222,9 +225,9 @@ OPERATIONS = (
               errors=OBJECT_ERRORS),
     Operation("PATCH", MESSAGE, "Edit one's own message.",
               ("200", "Message"), "MessageBody",
-              BODY_ERRORS + OBJECT_ERRORS),
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("DELETE", MESSAGE, "Delete one's own message (or any, as "
-              "an admin).", ("204", None), errors=OBJECT_ERRORS),
+              "an admin).", ("204", None), errors=OBJECT_ERRORS + ("429",)),
     Operation("GET", "/api/messages/", "Messages of all the caller's "
               "conversations.", ("200", "Page:Message"),
               errors=("400", "401", "404"),
@@ -235,7 +238,7 @@ OPERATIONS = (
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),
-              public=True),
+              errors=("429",), public=True),
 )
 
 

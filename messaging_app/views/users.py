@@ -2,10 +2,13 @@
 looking users up."""
 from messaging_app.accounts import create_account
 from messaging_app.errors import NotFound, Unauthorized
+from messaging_app.middleware import check_limit
+from messaging_app.passwords import HashingBusy
 from messaging_app.representations import own_user, public_user
 from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.services import Services
+from messaging_app.storage.users import login_key
 from messaging_app.tokens import ACCESS, REFRESH, InvalidToken
 from messaging_app.validation import Fields
 
@@ -26,18 +29,30 @@ def obtain_token(services: Services, request: Request) -> Response:
     login = fields.text(login_field, max_length=254)
     password = fields.text("password", max_length=1024)
     fields.check()
+    assert login is not None and password is not None
     user = services.storage.users.by_login(login_field, login)
-    if user is None:
-        services.passwords.check(password, None)
-        raise Unauthorized(
-            "No active account found with the given credentials.")
-    if not services.passwords.check(password, user.password_hash):
+    # Attempts on one account count together, whichever name or address
+    # they come from; an unknown name counts the same way, so the limit
+    # does not tell which accounts exist.
+    check_limit(services, "login_account", user.user_id if user else
+                f"{login_field}:{login_key(login)}")
+    if not services.passwords.check(
+            password, user.password_hash if user else None) or not user:
         raise Unauthorized(
             "No active account found with the given credentials.")
     if services.passwords.outdated(user.password_hash):
-        services.storage.users.set_password_hash(
-            user.user_id, services.passwords.hash(password))
+        upgrade_hash(services, user.user_id, password)
     return json_response(services.tokens.pair(user.user_id))
+
+
+def upgrade_hash(services: Services, user_id: str, password: str) -> None:
+    """Store the password hashed at the current cost, when a hashing slot
+    is free (else at a later login: the login itself has succeeded)."""
+    try:
+        password_hash = services.passwords.hash(password)
+    except HashingBusy:
+        return
+    services.storage.users.set_password_hash(user_id, password_hash)
 
 
 def refresh_token(services: Services, request: Request) -> Response:
