@@ -6,6 +6,7 @@ about all its mistakes at once and a refused request changes nothing.
 """
 import re
 import reprlib
+import unicodedata
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
@@ -18,6 +19,16 @@ USERNAME = re.compile(r"[\w.@+-]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
                "cannot encode.")
+# The bidirectional embeddings, overrides and isolates: they make text
+# display in another order than it is stored, so a name could pass for
+# another ("Trojan Source", CVE-2021-42574).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+# Controls (escape codes, line breaks) and the line and paragraph
+# separators, which break a name over lines or rewrite a terminal.
+UNSAFE_CATEGORIES = frozenset(("Cc", "Zl", "Zp"))
+UNSAFE_IN_NAMES = ("Control characters and text direction overrides are "
+                   "not allowed.")
 
 
 def encodable(text: str) -> bool:
@@ -28,6 +39,13 @@ def encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unsafe_in_names(text: str) -> bool:
+    """Tell whether ``text`` holds a character that no name may hold."""
+    return any(character in BIDI_CONTROLS
+               or unicodedata.category(character) in UNSAFE_CATEGORIES
+               for character in text)
 
 
 def parse_time(text: str) -> str | None:
@@ -121,11 +139,21 @@ class Fields:
                        "characters.")
         return value
 
+    def name(self, name: str, max_length: int = 150) -> Optional[str]:
+        """Read a name that other people see: text without control
+        characters or text direction overrides."""
+        value = self.text(name, max_length=max_length)
+        if value and unsafe_in_names(value):
+            self.error(name, UNSAFE_IN_NAMES)
+        return value
+
     def matching(self, name: str, pattern: "re.Pattern", sentence: str,
                  max_length: int = 150) -> Optional[str]:
-        """Read a string field that must match ``pattern``."""
+        """Read a name that must match ``pattern`` as well."""
         value = self.text(name, max_length=max_length)
-        if value and not pattern.match(value):
+        if value and unsafe_in_names(value):
+            self.error(name, UNSAFE_IN_NAMES)
+        elif value and not pattern.match(value):
             self.error(name, sentence)
         return value
 
