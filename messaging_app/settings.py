@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from messaging_app.files import OWNER_ONLY, loose_mode, make_folder
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = PACKAGE_DIR.parent / "var" / "messaging.sqlite3"
 # OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
@@ -286,7 +288,13 @@ def load_secret_key(settings: Settings) -> str:
 
 
 def read_key_file(path: Path) -> str:
-    """Read a kept secret key, refusing one that someone truncated."""
+    """Read a kept secret key, refusing one that other users may read
+    (they could sign tokens for anyone) or that someone truncated."""
+    mode = loose_mode(path)
+    if mode is not None:
+        raise SettingsError(
+            f"The secret key file {path} may be read by other users (mode "
+            f"{mode:o}); make it private with chmod 600 {path}.")
     key = path.read_text().strip()
     if len(key.encode()) < MIN_SECRET_BYTES:
         raise SettingsError(
@@ -298,10 +306,10 @@ def read_key_file(path: Path) -> str:
 def create_key_file(path: Path) -> str:
     """Generate a secret key and store it readable by its owner only."""
     key = secrets.token_urlsafe(48)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                             0o600)
+                             OWNER_ONLY)
     except FileExistsError:
         # Another process generated it first: use theirs.
         return read_key_file(path)
