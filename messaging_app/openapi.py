@@ -90,11 +90,23 @@ SCHEMAS = {
         "required": ["refresh"],
         "properties": {"refresh": TOKEN},
     },
-    "Access": {
+    "Logout": {
+        "description": "A refresh token to give up; with everywhere, "
+                       "every token of its account issued so far.",
         "type": "object",
-        "required": ["access"],
-        "properties": {"access": TOKEN},
+        "required": ["refresh"],
+        "properties": {"refresh": TOKEN, "everywhere": {"type": "boolean"}},
     },
+    "PasswordChange": {
+        "type": "object",
+        "required": ["old_password", "new_password"],
+        "properties": {
+            "old_password": {"type": "string", "minLength": 1,
+                             "maxLength": 1024},
+            "new_password": {"type": "string", "minLength": 8,
+                             "maxLength": 1024}},
+    },
+    "Empty": {"type": "object", "maxProperties": 0},
     "NewConversation": {
         "type": "object",
         "required": ["participants"],
@@ -199,11 +211,23 @@ OPERATIONS = (
     Operation("POST", "/api/token/", "Log in: an access and a refresh "
               "token.", ("200", "TokenPair"), "Credentials",
               BODY_ERRORS + ("401", "429", "503"), public=True),
-    Operation("POST", "/api/token/refresh/", "A new access token for a "
-              "refresh token.", ("200", "Access"), "Refresh",
+    Operation("POST", "/api/token/refresh/", "A new access and refresh "
+              "token for a refresh token, which stops working.",
+              ("200", "TokenPair"), "Refresh",
               BODY_ERRORS + ("401", "429"), public=True),
+    Operation("POST", "/api/token/logout/", "Give up a refresh token (or "
+              "every token of its account).", ("200", "Empty"), "Logout",
+              BODY_ERRORS + ("401", "429"), public=True),
+    Operation("POST", "/api/token/blacklist/", "The same as "
+              "/api/token/logout/, under simplejwt's name.",
+              ("200", "Empty"), "Logout", BODY_ERRORS + ("401", "429"),
+              public=True),
     Operation("GET", "/api/users/me/", "The caller.", ("200", "User"),
               errors=("401",)),
+    Operation("POST", "/api/users/me/password/", "Change one's password: "
+              "every token issued before stops working; a new pair.",
+              ("200", "TokenPair"), "PasswordChange",
+              BODY_ERRORS + ("401", "429", "503")),
     Operation("GET", "/api/users/{user_id}/", "A user's public fields.",
               ("200", "User"), errors=("401", "404")),
     Operation("GET", "/api/conversations/", "The caller's conversations.",

@@ -191,6 +191,14 @@ class Fields:
                 found.append(canonical)
         return found
 
+    def boolean(self, name: str) -> bool:
+        """Read an optional JSON true or false (false when absent)."""
+        value = self.data.get(name, False)
+        if not isinstance(value, bool):
+            self.error(name, "Must be a valid boolean.")
+            return False
+        return value
+
     def whole_number(self, name: str, default: int,
                      maximum: int) -> int:
         """Read an optional whole number from 1 to ``maximum``."""

@@ -6,7 +6,8 @@ and returns a ``Storage``, whose parts each own one kind of row:
 - ``storage.users`` (users.py): accounts and login keys;
 - ``storage.conversations`` (conversations.py): conversations, members;
 - ``storage.messages`` (messages.py): messages, their counts and pages;
-- ``storage.rate_limits`` (ratelimits.py): the hits of every rate limit.
+- ``storage.rate_limits`` (ratelimits.py): the hits of every rate limit;
+- ``storage.revocations`` (revocations.py): refresh tokens revoked.
 
 The engines (sqlite.py, mysql.py) hold everything that differs between
 the two databases; engine.py lends their connections, one transaction at a
@@ -23,6 +24,7 @@ from messaging_app.storage.messages import Messages
 from messaging_app.storage.ratelimits import RateLimits
 from messaging_app.storage.records import (Conversation, Message,
                                            MessageFilter, Person, User)
+from messaging_app.storage.revocations import Revocations
 from messaging_app.storage.schema import migrate
 from messaging_app.storage.users import Users
 
@@ -41,6 +43,7 @@ class Storage:
         self.conversations = Conversations(engine)
         self.messages = Messages(engine)
         self.rate_limits = RateLimits(engine)
+        self.revocations = Revocations(engine)
 
     @property
     def description(self) -> str:

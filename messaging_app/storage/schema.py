@@ -149,9 +149,31 @@ def keys_counts_and_rate_limits(transaction: Transaction) -> None:
             replaced, "messages"))
 
 
+def token_revocation(transaction: Transaction) -> None:
+    """3: revoking tokens, seen by every process.
+
+    - ``users.token_version`` is carried by each token issued to the
+      user; a password change or a logout everywhere raises it, which
+      voids every token issued before (see tokens.py).
+    - ``revoked_tokens`` holds the ``jti`` of each refresh token used once
+      (they rotate) or given up at a logout, until it expires
+      (revocations.py).
+    """
+    run(transaction, """
+        ALTER TABLE users
+            ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE revoked_tokens (
+            jti {id} PRIMARY KEY,
+            expires BIGINT NOT NULL
+        ) {table};
+        CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires)
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_tables,
     keys_counts_and_rate_limits,
+    token_revocation,
 )
 
 

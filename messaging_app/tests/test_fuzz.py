@@ -25,12 +25,14 @@ EXAMPLES = 15
 SEED = 20240101
 # Posting many messages must meet the API's checks, not its rate limit.
 NO_RATE_LIMIT = {"MESSAGING_RATE_LIMIT": "1000000/60"}
-# A schema cannot say that a user id must name an existing user, or that a
-# username must be new: such bodies are schema-valid and still get the
-# API's documented 400, so these operations may refuse valid data with it.
-REFERENCES_AND_UNIQUE_FIELDS = """
+# A schema cannot say that a user id must name an existing user, that a
+# username must be new, or that an old password must be the caller's:
+# such bodies are schema-valid and still get the API's documented 400, so
+# these operations may refuse valid data with it.
+REFUSING_VALID_DATA = "users|conversations|messages|users_me_password"
+REFERENCES_AND_UNIQUE_FIELDS = f"""
 [[operations]]
-include-operation-id-regex = "^post_api_(users|conversations|messages)$"
+include-operation-id-regex = "^post_api_({REFUSING_VALID_DATA})$"
 
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "429"]

@@ -91,12 +91,14 @@ def test_me_is_not_taken_for_a_user_id() -> None:
     assert match.route.view.__name__ == "current_user"
 
 
-def test_only_login_registration_health_and_schema_are_public() -> None:
+def test_only_accounts_tokens_health_and_schema_are_public() -> None:
     """Every other route needs a token."""
     public = {(r.method, r.pattern) for r in ROUTES if r.public}
     assert public == {("GET", "/api/health/"), ("GET", "/api/schema/"),
                       ("POST", "/api/users/"), ("POST", "/api/token/"),
-                      ("POST", "/api/token/refresh/")}
+                      ("POST", "/api/token/refresh/"),
+                      ("POST", "/api/token/logout/"),
+                      ("POST", "/api/token/blacklist/")}
 
 
 def test_every_write_and_public_route_names_a_known_rate_limit() -> None:

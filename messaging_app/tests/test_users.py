@@ -139,17 +139,26 @@ def test_login_without_fields_is_400(anonymous: Client) -> None:
                           "password": ["This field is required."]}
 
 
-def test_a_refresh_token_buys_a_new_access_token(
+def test_a_refresh_token_buys_new_tokens_once(
         anonymous: Client, make_person: Callable[[], Person]) -> None:
-    """200 with ``access`` only, and the new token works."""
+    """200 with a new access and a new refresh token, which both work;
+    the refresh token sent is spent (refresh tokens rotate)."""
     person = make_person()
     reply = anonymous.post("/api/token/refresh/",
                            {"refresh": person.refresh})
     assert reply.status == 200
-    assert set(reply.body) == {"access"}
+    assert set(reply.body) == {"access", "refresh"}
     me = anonymous.with_token(reply.body["access"]).get(
         "/api/users/me/")
     assert (me.status, me.body["user_id"]) == (200, person.user_id)
+    again = anonymous.post("/api/token/refresh/",
+                           {"refresh": person.refresh})
+    assert (again.status, again.body) == (401, {
+        "detail": "Token is blacklisted."})
+    assert again.headers["WWW-Authenticate"] == (
+        CHALLENGE + ', error="invalid_token"')
+    assert anonymous.post("/api/token/refresh/", {
+        "refresh": reply.body["refresh"]}).status == 200
 
 
 def test_an_access_token_cannot_be_refreshed(
