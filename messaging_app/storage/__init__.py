@@ -7,7 +7,8 @@ and returns a ``Storage``, whose parts each own one kind of row:
 - ``storage.conversations`` (conversations.py): conversations, members;
 - ``storage.messages`` (messages.py): messages, their counts and pages;
 - ``storage.rate_limits`` (ratelimits.py): the hits of every rate limit;
-- ``storage.revocations`` (revocations.py): refresh tokens revoked.
+- ``storage.revocations`` (revocations.py): refresh tokens revoked;
+- ``storage.write_probe`` (probe.py): whether writes still succeed.
 
 The engines (sqlite.py, mysql.py) hold everything that differs between
 the two databases; engine.py lends their connections, one transaction at a
@@ -21,6 +22,7 @@ from messaging_app.storage.engine import Engine
 from messaging_app.storage.errors import (Busy, Duplicate, SchemaTooNew,
                                           StorageError, Unavailable)
 from messaging_app.storage.messages import Messages
+from messaging_app.storage.probe import WriteProbe
 from messaging_app.storage.ratelimits import RateLimits
 from messaging_app.storage.records import (Conversation, Message,
                                            MessageFilter, Person, User)
@@ -44,6 +46,7 @@ class Storage:
         self.messages = Messages(engine)
         self.rate_limits = RateLimits(engine)
         self.revocations = Revocations(engine)
+        self.write_probe = WriteProbe(engine)
 
     @property
     def description(self) -> str:

@@ -170,10 +170,18 @@ def token_revocation(transaction: Transaction) -> None:
     """)
 
 
+def write_probe(transaction: Transaction) -> None:
+    """4: ``write_probe``, an always empty table that the health check
+    writes a row into and rolls back, to learn whether the database still
+    accepts writes (probe.py)."""
+    run(transaction, "CREATE TABLE write_probe (filler {text}) {table}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_tables,
     keys_counts_and_rate_limits,
     token_revocation,
+    write_probe,
 )
 
 
