@@ -3,18 +3,16 @@ or given up at a logout, kept in the database so that every process
 refuses them.
 
 A token is named by its ``jti`` claim and kept until it would have
-expired anyway; then its row goes. Revoking is one insert into a table
-whose key is the ``jti``, so of two requests that use one token at the
-same moment, on any processes, exactly one succeeds.
+expired anyway; then its row goes (expiry.py). Revoking is one insert
+into a table whose key is the ``jti``, so of two requests that use one
+token at the same moment, on any processes, exactly one succeeds.
 """
 import time
 from collections.abc import Callable
 
 from messaging_app.storage.engine import Engine
 from messaging_app.storage.errors import UniqueViolation
-
-# How often a process deletes the rows of expired tokens, in seconds.
-SWEEP_SECONDS = 60
+from messaging_app.storage.expiry import ExpiredRows
 
 
 class Revocations:
@@ -24,8 +22,7 @@ class Revocations:
                  clock: Callable[[], float] = time.time) -> None:
         """Work on ``engine``, with ``clock`` telling Unix time."""
         self._engine = engine
-        self._clock = clock
-        self._swept = clock()
+        self._expired = ExpiredRows(engine, "revoked_tokens", clock)
 
     def revoke(self, jti: str, expires: int) -> bool:
         """Revoke the token ``jti`` (valid until ``expires``, Unix time);
@@ -37,14 +34,5 @@ class Revocations:
                     "VALUES (?, ?)", (jti, expires))
         except UniqueViolation:
             return False
-        now = self._clock()
-        if now - self._swept > SWEEP_SECONDS:
-            self.sweep(now)
+        self._expired.now_and_then()
         return True
-
-    def sweep(self, now: float) -> None:
-        """Delete the rows of tokens that have expired by themselves."""
-        self._swept = now
-        with self._engine.transaction(write=True) as transaction:
-            transaction.execute(
-                "DELETE FROM revoked_tokens WHERE expires < ?", (int(now),))

@@ -3,9 +3,12 @@
 rotation of refresh tokens, on both storage engines and across two
 processes' worth of API on one database."""
 import threading
+import time
+import uuid
 from collections.abc import Callable
 
 from messaging_app.client import Client, Reply
+from messaging_app.storage.revocations import Revocations
 from messaging_app.testing import InProcessApi, Person, in_process_api
 
 BLACKLISTED = {"detail": "Token is blacklisted."}
@@ -166,3 +169,20 @@ def test_another_process_sees_every_revocation(
             "refresh": spare["refresh"], "everywhere": True}).status == 200
         assert second.with_token(person.client.token).get(
             "/api/users/me/").status == 401
+
+
+def test_revoked_tokens_are_forgotten_once_they_expire(
+        api: InProcessApi) -> None:
+    """A revoked token's row goes with the first sweep after the token
+    would have expired by itself, and only then; a process sweeps at most
+    once a minute, after one of its revocations."""
+    now = [time.time()]
+    revocations = Revocations(api.app.services.storage.engine,
+                              clock=lambda: now[0])
+    jti = uuid.uuid4().hex
+    assert revocations.revoke(jti, int(now[0]) + 30)
+    assert not revocations.revoke(jti, int(now[0]) + 30)
+    now[0] += 61
+    assert revocations.revoke(uuid.uuid4().hex, int(now[0]) + 600)
+    assert api.rows("SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?",
+                    jti) == [(0,)]
