@@ -219,7 +219,8 @@ class LiveServer(ChildServer):
 class GunicornServer:
     """``gunicorn`` running ``messaging_app.wsgi:application`` with
     ``workers`` processes of eight threads each on a free loopback port,
-    configured by ``env`` (the ``MESSAGING_*`` variables)."""
+    configured by ``env`` (the ``MESSAGING_*`` variables) on top of the
+    tests' rate limits."""
 
     def __init__(self, workers: int, env: Mapping[str, str]) -> None:
         """Start gunicorn and wait until it listens and every worker has
@@ -229,7 +230,7 @@ class GunicornServer:
             [str(gunicorn), "-w", str(workers), "-k", "gthread",
              "--threads", "8", "-b", "127.0.0.1:0",
              "messaging_app.wsgi:application"],
-            cwd=str(ROOT), env=dict(os.environ, **env),
+            cwd=str(ROOT), env={**os.environ, **rate_limits_env(), **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert self.process.stderr is not None
         self.url, booting = "", workers
