@@ -165,7 +165,9 @@ class LoginFlood:
         interval = FLOOD_CONNECTIONS / FLOOD_RATE
         for attempt in itertools.count():
             self.on.wait()
-            if self.refused == self.sources and self.stopping.wait(interval):
+            if self.stopping.is_set() or (
+                    self.refused == self.sources
+                    and self.stopping.wait(interval)):
                 break
             with self.lock:
                 self.in_flight += 1
