@@ -255,8 +255,8 @@ def load_settings(env: Mapping[str, str] = os.environ,
         base_url=parse_base_url(env.get("MESSAGING_BASE_URL", "")),
         password_cost=positive_number(
             env, "MESSAGING_PASSWORD_COST", Settings.password_cost),
-        hashing_slots=positive_number(
-            env, "MESSAGING_HASHING_SLOTS", default_hashing_slots()),
+        hashing_slots=int(positive_number(
+            env, "MESSAGING_HASHING_SLOTS", default_hashing_slots())),
         open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
         allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
     )

@@ -108,3 +108,8 @@ def test_every_write_and_public_route_names_a_known_rate_limit() -> None:
                  and (r.public or r.method not in ("GET", "HEAD"))}
     assert unlimited == {("GET", "/api/health/")}
     assert {r.limit for r in ROUTES} - {None} <= set(RATE_LIMITS)
+    # A limit per user needs a caller; one per account is the login
+    # view's to count, once it knows the account.
+    for route in ROUTES:
+        per = RATE_LIMITS[route.limit].per if route.limit else None
+        assert per != "account" and not (per == "user" and route.public)

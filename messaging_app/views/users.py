@@ -10,7 +10,7 @@ from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.services import Services
 from messaging_app.storage import User
-from messaging_app.storage.users import login_key
+from messaging_app.storage.users import LoginField, login_key
 from messaging_app.tokens import REFRESH, InvalidToken, Verified
 from messaging_app.validation import Fields
 
@@ -32,8 +32,8 @@ def obtain_token(services: Services, request: Request) -> Response:
     access and a refresh token."""
     data = request.json()
     fields = Fields(data)
-    login_field = "email" if "username" not in data and "email" in data \
-        else "username"
+    login_field: LoginField = "email" \
+        if "username" not in data and "email" in data else "username"
     login = fields.text(login_field, max_length=254)
     password = fields.text("password", max_length=1024)
     fields.check()
