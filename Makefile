@@ -35,7 +35,7 @@ test: setup system-python newman
 	@echo "Lint: pycodestyle (79 columns) and pyflakes on every Python file"
 	@$(PY) -m pycodestyle $(PY_FILES)
 	@$(PY) -m pyflakes $(PY_FILES)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 serve: setup
 	$(PY) -m messaging_app serve

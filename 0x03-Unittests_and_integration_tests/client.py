@@ -6,7 +6,7 @@ name, so a unit test replaces ``client.get_json``; an integration test
 replaces only the network below it, or serves the API for real and points
 the client at it with ``api_url``.
 """
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from utils import access_nested_map, get_json, memoize
 
@@ -26,7 +26,7 @@ class GithubOrgClient:
         self._org_url = api_url + self.ORG_PATH.format(org=org_name)
 
     @memoize
-    def org(self) -> Dict[str, Any]:
+    def org(self) -> dict[str, Any]:
         """The organisation's payload, fetched once per client."""
         return get_json(self._org_url)
 
@@ -36,11 +36,11 @@ class GithubOrgClient:
         return self.org["repos_url"]
 
     @memoize
-    def repos_payload(self) -> List[Dict[str, Any]]:
+    def repos_payload(self) -> list[dict[str, Any]]:
         """The organisation's repositories, fetched once per client."""
         return get_json(self._public_repos_url)
 
-    def public_repos(self, license: Optional[str] = None) -> List[str]:
+    def public_repos(self, license: str | None = None) -> list[str]:
         """Return the repository names in the order the API lists them.
 
         With ``license``, only the repositories under that license key.
@@ -49,7 +49,7 @@ class GithubOrgClient:
                 if license is None or self.has_license(repo, license)]
 
     @staticmethod
-    def has_license(repo: Dict[str, Any], license_key: str) -> bool:
+    def has_license(repo: dict[str, Any], license_key: str) -> bool:
         """Tell whether ``repo`` is published under ``license_key``.
 
         A repository without a license (no ``license`` field, or null)

@@ -9,9 +9,9 @@ port, answers each path it was given, answers any other path with GitHub's
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
-Answer = Tuple[int, str, bytes]
+Answer = tuple[int, str, bytes]
 
 JSON_TYPE = "application/json; charset=utf-8"
 NOT_FOUND: Answer = (404, JSON_TYPE, b'{"message": "Not Found"}')
@@ -43,8 +43,8 @@ class FixtureServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         """Bind a free port on 127.0.0.1; ``start`` begins serving."""
         super().__init__(("127.0.0.1", 0), FixtureHandler)
-        self.answers: Dict[str, Answer] = {}
-        self.requested: List[str] = []
+        self.answers: dict[str, Answer] = {}
+        self.requested: list[str] = []
         # A short poll interval lets ``stop`` return without a wait.
         self._thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.01},
@@ -54,7 +54,7 @@ class FixtureServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The server's base address, such as ``http://127.0.0.1:40123``."""
         host, port = self.server_address[:2]
-        return "http://{}:{}".format(host, port)
+        return f"http://{host}:{port}"
 
     def serve_json(self, path: str, payload: Any) -> None:
         """Answer GET ``path`` with ``payload`` encoded as JSON."""

@@ -6,7 +6,7 @@ repositories in the order the API lists them, all their names, and the
 names of those under the Apache 2.0 license. Each repository is a trimmed
 version of what GitHub answers: the fields a client reads, and a few more.
 """
-from typing import Any, Dict, Optional
+from typing import Any
 
 ORG = "google"
 API = "https://api.github.com"
@@ -20,26 +20,26 @@ LICENSES = {
 }
 
 
-def license_info(key: Optional[str]) -> Optional[Dict[str, Any]]:
+def license_info(key: str | None) -> dict[str, Any] | None:
     """Return the ``license`` field GitHub shows for ``key`` (None: none)."""
     if key is None:
         return None
     name, spdx_id = LICENSES[key]
-    url = None if key == "other" else "{}/licenses/{}".format(API, key)
+    url = None if key == "other" else f"{API}/licenses/{key}"
     return {"key": key, "name": name, "spdx_id": spdx_id, "url": url}
 
 
-def repository(name: str, language: Optional[str], description: str,
-               license_key: Optional[str]) -> Dict[str, Any]:
+def repository(name: str, language: str | None, description: str,
+               license_key: str | None) -> dict[str, Any]:
     """Return one repository of the organisation as the API lists it."""
-    full_name = "{}/{}".format(ORG, name)
+    full_name = f"{ORG}/{name}"
     return {
         "name": name,
         "full_name": full_name,
         "private": False,
         "fork": False,
         "html_url": "https://github.com/" + full_name,
-        "url": "{}/repos/{}".format(API, full_name),
+        "url": f"{API}/repos/{full_name}",
         "description": description,
         "language": language,
         "default_branch": "master",
@@ -52,9 +52,9 @@ ORG_PAYLOAD = {
     "type": "Organization",
     "name": "Google",
     "description": "Open source projects from Google.",
-    "url": "{}/orgs/{}".format(API, ORG),
+    "url": f"{API}/orgs/{ORG}",
     "html_url": "https://github.com/" + ORG,
-    "repos_url": "{}/orgs/{}/repos".format(API, ORG),
+    "repos_url": f"{API}/orgs/{ORG}/repos",
     "public_repos": 9,
 }
 

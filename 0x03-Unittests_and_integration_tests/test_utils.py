@@ -11,7 +11,8 @@ import io
 import json
 import socket
 import unittest
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from unittest.mock import Mock, patch
 
 import utils
@@ -134,7 +135,7 @@ class TestGetJsonServed(unittest.TestCase):
         """A 404 raises JsonFetchError naming the URL and the status."""
         url = self.server.url + "/missing"
         self.assertEqual(self.fetch_error(url),
-                         "GET {} answered HTTP 404 (Not Found).".format(url))
+                         f"GET {url} answered HTTP 404 (Not Found).")
 
     def test_get_json_names_the_url_when_body_is_not_json(self) -> None:
         """An HTML page raises JsonFetchError naming the URL."""
@@ -150,10 +151,10 @@ class TestGetJsonServed(unittest.TestCase):
         # and keeping it bound stops anyone else from taking the port.
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
-            url = "http://127.0.0.1:{}/".format(closed.getsockname()[1])
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
             message = self.fetch_error(url)
         self.assertRegex(message,
-                         r"^GET {} got no answer: .*refused\.$".format(url))
+                         fr"^GET {url} got no answer: .*refused\.$")
 
     @patch("utils.REQUEST_TIMEOUT", 0.1)
     def test_get_json_times_out_on_a_silent_server(self) -> None:
@@ -161,10 +162,10 @@ class TestGetJsonServed(unittest.TestCase):
         with socket.socket() as silent:
             silent.bind(("127.0.0.1", 0))
             silent.listen()
-            url = "http://127.0.0.1:{}/".format(silent.getsockname()[1])
+            url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
             message = self.fetch_error(url)
         self.assertEqual(message,
-                         "GET {} got no answer: timed out.".format(url))
+                         f"GET {url} got no answer: timed out.")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ They are the units the tests in ``test_utils.py`` teach on: a pure function
 """
 import json
 from functools import wraps
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
@@ -71,7 +72,7 @@ def memoize(method: Callable[[Any], Value]) -> property:
     The first read calls the method and keeps the result on the instance;
     later reads return the kept value without calling the method again.
     """
-    cache_name = "_memoized_{}".format(method.__name__)
+    cache_name = f"_memoized_{method.__name__}"
 
     @wraps(method)
     def read_once(self: Any) -> Value:

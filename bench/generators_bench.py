@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from collections.abc import Callable
 
 from bench.harness import (machine_lines, median_child, median_seconds,
                            report, write_results)
@@ -83,7 +83,7 @@ def child_case(case: str, arg: str) -> None:
     report(rows=rows, rows_per_s=rows / (time.perf_counter() - start))
 
 
-def fetch_all(seed: object) -> List[dict]:
+def fetch_all(seed: object) -> list[dict]:
     """Read the whole table at once with a buffered cursor: the reference."""
     with seed.open_connection(database=seed.DATABASE) as connection, \
             connection.cursor(dictionary=True, buffered=True) as cursor:
@@ -91,7 +91,7 @@ def fetch_all(seed: object) -> List[dict]:
         return cursor.fetchall()
 
 
-def client_dump(options: Dict[str, str], query: str) -> Tuple[float, float]:
+def client_dump(options: dict[str, str], query: str) -> tuple[float, float]:
     """Dump ``query`` with the mariadb client; return (seconds, peak MiB)."""
     client = find_program("mariadb", "mysql")
     command = [client, "--no-defaults", "--host=" + options["host"],
@@ -109,14 +109,14 @@ def client_dump(options: Dict[str, str], query: str) -> Tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def median_client(options: Dict[str, str], query: str) -> Tuple[float, float]:
+def median_client(options: dict[str, str], query: str) -> tuple[float, float]:
     """Median seconds and peak memory of 3 client dumps, after a warm-up."""
     client_dump(options, query)
     runs = sorted(client_dump(options, query) for _ in range(3))
     return runs[1]
 
 
-def paging_times(seed: object) -> List[Tuple[int, float, float]]:
+def paging_times(seed: object) -> list[tuple[int, float, float]]:
     """Time one page at several depths, by OFFSET and by key."""
     paging = script("2-lazy_paginate.py")
     keyset = script("5-keyset_paginate.py")
@@ -149,7 +149,7 @@ def fill(seed: object, count: int) -> None:
         add_generated_users(connection, count)
 
 
-def measure(env: Dict[str, str], options: Dict[str, str]) -> None:
+def measure(env: dict[str, str], options: dict[str, str]) -> None:
     """Run every case against the server described by ``env``."""
     seed = script("seed.py")
     here = "bench.generators_bench"
@@ -164,7 +164,7 @@ def measure(env: Dict[str, str], options: Dict[str, str]) -> None:
     client_s, client_mb = median_client(options, USERS_QUERY)
     client_rate = MILLION / client_s
     cases = [("stream_users()", child("stream_users"))]
-    cases += [("stream_users_in_batches({})".format(size),
+    cases += [(f"stream_users_in_batches({size})",
                child("batches", str(size))) for size in (100, 1000, 10000)]
     cases.append(("buffered fetchall() (dicts)", child("fetchall")))
     age_s, _ = median_client(options, "SELECT age FROM user_data")
@@ -191,7 +191,7 @@ def measure(env: Dict[str, str], options: Dict[str, str]) -> None:
     growth = stream["peak_rss_mb"] - small["peak_rss_mb"]
     checks = [
         ("stream_users peak memory growth from 10,000 to 1,000,000 rows",
-         "{:.1f} MiB".format(growth), "< 10 MiB", growth < 10),
+         f"{growth:.1f} MiB", "< 10 MiB", growth < 10),
         ("stream_users peak memory / fetchall's",
          "{:.3f}".format(stream["peak_rss_mb"] / fetchall["peak_rss_mb"]),
          "< 0.1", stream["peak_rss_mb"] < fetchall["peak_rss_mb"] / 10),
@@ -212,7 +212,7 @@ def measure(env: Dict[str, str], options: Dict[str, str]) -> None:
     publish(rows, pages, checks, connection_facts(seed))
 
 
-def connection_facts(seed: object) -> List[Tuple[str, str]]:
+def connection_facts(seed: object) -> list[tuple[str, str]]:
     """Name the server and the connector, with the protocol in use."""
     import mysql.connector
     from mysql.connector.connection_cext import CMySQLConnection
@@ -225,13 +225,13 @@ def connection_facts(seed: object) -> List[Tuple[str, str]]:
 
 
 def publish(rows: list, pages: list, checks: list,
-            facts: List[Tuple[str, str]]) -> None:
+            facts: list[tuple[str, str]]) -> None:
     """Write the three tables: throughput, paging, targets."""
     machine = machine_lines(facts)
     table = rows + [("", "", "", "")] + [
-        ("page of {} at offset {:,}".format(PAGE, position),
-         "OFFSET {:.1f} ms".format(offset_ms), "key {:.1f} ms".format(key_ms),
-         "x{:.0f}".format(offset_ms / key_ms))
+        (f"page of {PAGE} at offset {position:,}",
+         f"OFFSET {offset_ms:.1f} ms", f"key {key_ms:.1f} ms",
+         f"x{offset_ms / key_ms:.0f}")
         for position, offset_ms, key_ms in pages]
     notes = ["target: {}: {} (want {}) {}".format(
         name, value, want, "met" if ok else "MISSED")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from collections.abc import Callable, Sequence
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = RESULTS.parent.parent
@@ -41,7 +41,7 @@ def peak_rss_mb() -> float:
 
 
 def run_child(module: str, case: str, *args: str,
-              env: Dict[str, str] = None) -> dict:
+              env: dict[str, str] = None) -> dict:
     """Run ``python -m module case args...`` and return the JSON it prints.
 
     The child does one measurement and prints one JSON object on its last
@@ -68,7 +68,7 @@ def report(**figures: object) -> None:
 
 
 def median_child(module: str, case: str, *args: str, runs: int = 3,
-                 env: Dict[str, str] = None) -> dict:
+                 env: dict[str, str] = None) -> dict:
     """Run a child case ``runs`` times (after one warm-up) and take medians.
 
     Each numeric figure of the result is the median over the runs.
@@ -84,19 +84,19 @@ def median_child(module: str, case: str, *args: str, runs: int = 3,
     return merged
 
 
-def machine_lines(extra: Sequence[Tuple[str, str]] = ()) -> List[str]:
+def machine_lines(extra: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Describe the machine: cores, memory, Python, plus ``extra`` facts."""
     with open("/proc/meminfo") as meminfo:
         total_kib = int(meminfo.readline().split()[1])
     facts = [
         ("cores", str(os.cpu_count())),
-        ("memory", "{:.1f} GiB".format(total_kib / 1024 / 1024)),
+        ("memory", f"{total_kib / 1024 / 1024:.1f} GiB"),
         ("python", platform.python_version()),
         ("system", platform.platform()),
         ("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
     ]
     facts.extend(extra)
-    return ["{}: {}".format(name, value) for name, value in facts]
+    return [f"{name}: {value}" for name, value in facts]
 
 
 def markdown_table(headers: Sequence[str],

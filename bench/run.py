@@ -12,6 +12,8 @@ BENCHMARKS = [
     ("python-decorators-0x01 and python-context-async-perations-0x02",
      "bench.sqlite_bench"),
     ("messaging_app", "bench.api_bench"),
+    ("messaging_app: unread counts, threads and the page cache",
+     "bench.features_bench"),
 ]
 
 
@@ -19,11 +21,11 @@ def main() -> int:
     """Run the benchmarks; return 0 when every one of them finished."""
     failed = []
     for title, module in BENCHMARKS:
-        print("\n=== {} ===".format(title), flush=True)
+        print(f"\n=== {title} ===", flush=True)
         try:
             importlib.import_module(module).main()
         except Exception as error:  # one benchmark must not stop the rest
-            print("The {} benchmark did not finish: {}".format(title, error),
+            print(f"The {title} benchmark did not finish: {error}",
                   file=sys.stderr)
             failed.append(title)
     return 1 if failed else 0

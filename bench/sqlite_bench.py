@@ -22,7 +22,8 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator, List, Sequence, Tuple
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 import aiosqlite
 
@@ -46,16 +47,16 @@ SCANS = ("SELECT COUNT(*), AVG(age) FROM users WHERE email LIKE '%7%'",
          "SELECT COUNT(*), MAX(age) FROM users WHERE name LIKE '%a%e%'")
 
 
-def big_users(count: int) -> Iterator[Tuple[int, str, str, int]]:
+def big_users(count: int) -> Iterator[tuple[int, str, str, int]]:
     """Yield ``count`` made-up users with varied names and ages."""
     for user_id in range(1, count + 1):
         yield (user_id, "User {:06d} {}".format(user_id, "abcde"[user_id % 5]),
-               "user{}@example.com".format(user_id),
+               f"user{user_id}@example.com",
                18 + (user_id * 7919) % 70)
 
 
 def side_by_side(reference: Callable[[], object],
-                 measured: Callable[[], object]) -> Tuple[float, float]:
+                 measured: Callable[[], object]) -> tuple[float, float]:
     """Return the median seconds of ``reference`` and of ``measured``.
 
     After one warm-up call of each, the two are timed in turn, ``RUNS``
@@ -83,7 +84,7 @@ def working_in(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def time_cache() -> Tuple[float, float]:
+def time_cache() -> tuple[float, float]:
     """Time an uncached and a cached call of the sample cache stack.
 
     Returns the two medians in seconds. Both go through
@@ -104,7 +105,7 @@ def time_cache() -> Tuple[float, float]:
     return timings
 
 
-async def scan(query: str) -> List[Any]:
+async def scan(query: str) -> list[Any]:
     """Run one of the ``SCANS`` on ``users.db`` with its own connection."""
     async with aiosqlite.connect(DATABASE) as db:
         async with db.execute(query) as cursor:
@@ -112,7 +113,7 @@ async def scan(query: str) -> List[Any]:
 
 
 def time_pair(first: Callable[[], Awaitable[Any]],
-              second: Callable[[], Awaitable[Any]]) -> Tuple[float, float]:
+              second: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
     """Time two coroutines awaited in turn, then gathered.
 
     Returns the two medians in seconds.
@@ -130,7 +131,7 @@ def time_pair(first: Callable[[], Awaitable[Any]],
                         lambda: asyncio.run(gathered()))
 
 
-def time_threads_ceiling() -> Tuple[float, float]:
+def time_threads_ceiling() -> tuple[float, float]:
     """Time two GIL-free jobs in turn, then in two threads.
 
     Hashing a large buffer releases the GIL, so this shows how much two
@@ -155,18 +156,18 @@ def time_threads_ceiling() -> Tuple[float, float]:
 
 
 def row(comparison: str, table_rows: str,
-        timings: Tuple[float, float]) -> List[str]:
+        timings: tuple[float, float]) -> list[str]:
     """Format one line of the results table."""
     reference, measured = timings
     return [comparison, table_rows,
-            "{:.2f} ms".format(reference * 1000),
-            "{:.2f} ms".format(measured * 1000),
-            "{:.2f}x".format(reference / measured)]
+            f"{reference * 1000:.2f} ms",
+            f"{measured * 1000:.2f} ms",
+            f"{reference / measured:.2f}x"]
 
 
-def measure(size: int) -> List[List[str]]:
+def measure(size: int) -> list[list[str]]:
     """Measure every comparison on the database in the current folder."""
-    table_rows = "{:,}".format(size)
+    table_rows = f"{size:,}"
     return [
         row("cache: uncached call -> cached call", table_rows, time_cache()),
         row("task queries: in turn -> gathered", table_rows,
@@ -200,7 +201,7 @@ NOTES: Sequence[str] = (
 )
 
 
-def measure_in(folder: Path, table_rows: int) -> List[List[str]]:
+def measure_in(folder: Path, table_rows: int) -> list[list[str]]:
     """Measure every comparison on ``folder/users.db``."""
     with working_in(folder):
         return measure(table_rows)

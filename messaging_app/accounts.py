@@ -21,7 +21,11 @@ class NewAccount:
 
 
 def read_account(data: dict[str, object]) -> NewAccount:
-    """Validate the fields of a new account; raise ValidationError."""
+    """Validate the fields of a new account; raise ValidationError.
+
+    A ``password_confirm``, which registration forms of the curriculum's
+    DRF versions send, must match the password when it is sent.
+    """
     fields = Fields(data)
     username = fields.matching(
         "username", USERNAME,
@@ -33,6 +37,9 @@ def read_account(data: dict[str, object]) -> NewAccount:
     last_name = fields.name("last_name")
     phone_number = fields.text("phone_number", max_length=32, min_length=0,
                                required=False) or None
+    if (password and "password_confirm" in data
+            and data["password_confirm"] != password):
+        fields.error("password_confirm", "The two passwords do not match.")
     fields.check()
     # Required fields are strings once the check has passed.
     assert username and email and password and first_name and last_name

@@ -20,11 +20,12 @@ from messaging_app.passwords import HashingBusy, PasswordChecker
 from messaging_app.request import Request
 from messaging_app.requestlog import RequestLog
 from messaging_app.response import Response, error_response
-from messaging_app.router import Route, resolve
+from messaging_app.router import ProtectedNotFound, Route, resolve
 from messaging_app.routes import ROUTES
 from messaging_app.services import Services
 from messaging_app.settings import Settings, load_secret_key
-from messaging_app.storage import Busy, Unavailable, open_storage
+from messaging_app.storage import (Busy, Unavailable, VersionedCache,
+                                   open_storage)
 from messaging_app.tokens import TokenService
 
 logger = logging.getLogger("messaging_app")
@@ -67,8 +68,15 @@ class Application:
     def dispatch(self, request: Request) -> Response:
         """Route the request, authenticate it, check the gates and run
         the view."""
-        match = resolve(self.routes, request.method, request.path)
         services = self.services
+        try:
+            match = resolve(self.routes, request.method, request.path)
+        except ProtectedNotFound:
+            # Credentials first, then the malformed id: without them a
+            # client gets the 401 a well-formed id would get.
+            request.user = authenticate(request.headers, services.tokens,
+                                        services.storage)
+            raise
         settings = services.settings
         if not match.route.public:
             request.user = authenticate(request.headers, services.tokens,
@@ -87,7 +95,8 @@ class Application:
 
 def build_services(settings: Settings) -> Services:
     """Open the database and prepare tokens and password hashing."""
-    storage = open_storage(settings.database)
+    storage = open_storage(settings.database, VersionedCache()
+                           if settings.page_cache else None)
     tokens = TokenService(load_secret_key(settings),
                           settings.access_token_minutes * 60,
                           settings.refresh_token_days * 86400)

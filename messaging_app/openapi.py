@@ -3,10 +3,15 @@
 The document is built from one table of operations, so a reader sees every
 endpoint, who may call it, what it takes and what it answers in one place. A
 test keeps the table in step with the router's ``ROUTES``, and a
-schema-driven fuzz run checks the live server against it.
+schema-driven fuzz run checks the live server against it. The other
+spellings of body fields come from ``validation.ALIASES``; a schema cannot
+say that two spellings must agree, so their descriptions do.
 """
 import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+from messaging_app.representations import LATEST_MESSAGES
+from messaging_app.validation import ALIASES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 UUID = {"type": "string", "format": "uuid"}
@@ -16,15 +21,70 @@ MESSAGE_BODY = {"type": "string", "pattern": r"\S", "maxLength": 10000}
 TIME = {"type": "string", "format": "date-time"}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
 TOKEN = {"type": "string", "pattern": r"\S", "maxLength": 4096}
+PARTICIPANTS = {"type": "array", "items": UUID, "minItems": 1,
+                "maxItems": 100}
+COUNT = {"type": "integer", "minimum": 0}
+PARENT_MESSAGE = {"type": ["string", "null"], "format": "uuid",
+                  "description": "The message this one replies to, in "
+                                 "the same conversation."}
+
+
+def spellings(name: str, schema: dict) -> dict:
+    """Return the properties of a body field and of its other spellings."""
+    return {name: schema, **{
+        alias: dict(schema, description=(
+            f"Another spelling of {name}. Several spellings of one field "
+            f"must have equal values; different ones are a 400 naming "
+            f"them."))
+        for alias in ALIASES[name]}}
+
+
+def one_spelling_of(name: str) -> dict:
+    """Require field ``name`` under one of its spellings at least."""
+    return {"anyOf": [{"required": [spelling]}
+                      for spelling in (name, *ALIASES[name])]}
+
 
 PARTICIPANT = {
     "type": "object",
-    "required": ["user_id", "username", "first_name", "last_name"],
+    "required": ["id", "user_id", "username", "first_name", "last_name"],
     "properties": {
+        "id": dict(UUID, description="The same as user_id."),
         "user_id": UUID,
         "username": {"type": "string"},
         "first_name": {"type": "string"},
         "last_name": {"type": "string"},
+    },
+}
+
+CONVERSATION_REQUIRED = ["id", "conversation_id", "participants",
+                         "created_at", "unread_count"]
+CONVERSATION_PROPERTIES = {
+    "id": dict(UUID, description="The same as conversation_id."),
+    "conversation_id": UUID,
+    "participants": {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Participant"}},
+    "created_at": TIME,
+    "unread_count": dict(COUNT, description=(
+        "Messages after the caller's read marker.")),
+}
+
+MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "message_id", "conversation", "sender",
+                 "message_body", "sent_at", "edited_at", "edited",
+                 "parent_message"],
+    "properties": {
+        "id": dict(UUID, description="The same as message_id."),
+        "message_id": UUID,
+        "conversation": UUID,
+        "sender": {"$ref": "#/components/schemas/Participant"},
+        "message_body": {"type": "string"},
+        "sent_at": TIME,
+        "edited_at": {"type": ["string", "null"], "format": "date-time"},
+        "edited": {"type": "boolean"},
+        "parent_message": {"type": ["string", "null"], "format": "uuid"},
     },
 }
 
@@ -67,6 +127,9 @@ SCHEMAS = {
             "first_name": NAME,
             "last_name": NAME,
             "phone_number": {"type": ["string", "null"], "maxLength": 32},
+            "password_confirm": {
+                "type": "string", "description": "When sent, the password "
+                "again: a different one is a 400."},
         },
     },
     "Credentials": {
@@ -107,49 +170,97 @@ SCHEMAS = {
                              "maxLength": 1024}},
     },
     "Empty": {"type": "object", "maxProperties": 0},
-    "NewConversation": {
-        "type": "object",
-        "required": ["participants"],
-        "properties": {
-            "participants": {"type": "array", "items": UUID,
-                             "minItems": 1, "maxItems": 100}},
-    },
+    "NewConversation": dict(
+        one_spelling_of("participants"), type="object",
+        properties=spellings("participants", PARTICIPANTS)),
     "Conversation": {
         "type": "object",
-        "required": ["conversation_id", "participants", "created_at"],
-        "properties": {
-            "conversation_id": UUID,
-            "participants": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/Participant"}},
-            "created_at": TIME,
-        },
+        "required": CONVERSATION_REQUIRED,
+        "properties": CONVERSATION_PROPERTIES,
     },
-    "MessageBody": {
+    "ConversationDetail": {
+        "description": "A conversation with its latest messages, oldest "
+                       "first, and the link to all of them.",
         "type": "object",
-        "required": ["message_body"],
-        "properties": {"message_body": MESSAGE_BODY},
+        "required": [*CONVERSATION_REQUIRED, "messages_url", "messages"],
+        "properties": dict(
+            CONVERSATION_PROPERTIES,
+            messages_url={"type": "string", "format": "uri"},
+            messages={"type": "array", "maxItems": LATEST_MESSAGES,
+                      "items": {"$ref": "#/components/schemas/Message"}}),
     },
+    "MessageBody": dict(
+        one_spelling_of("message_body"), type="object",
+        properties=spellings("message_body", MESSAGE_BODY)),
+    "Reply": dict(
+        one_spelling_of("message_body"), type="object",
+        description="A message, or a reply to parent_message.",
+        properties=dict(spellings("message_body", MESSAGE_BODY),
+                        parent_message=PARENT_MESSAGE)),
     "NewMessage": {
         "type": "object",
-        "required": ["conversation", "message_body"],
-        "properties": {
-            "conversation": UUID,
-            "message_body": MESSAGE_BODY},
+        "allOf": [one_spelling_of("conversation"),
+                  one_spelling_of("message_body")],
+        "properties": dict(spellings("conversation", UUID),
+                           **spellings("message_body", MESSAGE_BODY),
+                           parent_message=PARENT_MESSAGE),
     },
-    "Message": {
+    "Message": MESSAGE_SCHEMA,
+    "ThreadMessage": dict(
+        MESSAGE_SCHEMA, required=MESSAGE_SCHEMA["required"] + ["depth"],
+        properties=dict(MESSAGE_SCHEMA["properties"], depth=dict(
+            COUNT, description="Replies between it and the thread's "
+                               "first message, which is at 0."))),
+    "Edit": {
+        "description": "The text an edit of the message replaced.",
         "type": "object",
-        "required": ["message_id", "conversation", "sender", "message_body",
-                     "sent_at", "edited_at"],
+        "required": ["message_body", "edited_at", "edited_by"],
         "properties": {
-            "message_id": UUID,
-            "conversation": UUID,
-            "sender": {"$ref": "#/components/schemas/Participant"},
             "message_body": {"type": "string"},
-            "sent_at": TIME,
-            "edited_at": {"type": ["string", "null"],
-                          "format": "date-time"},
+            "edited_at": TIME,
+            "edited_by": {"$ref": "#/components/schemas/Participant"},
         },
+    },
+    "ReadMarker": {
+        "description": "The message read up to; null for the latest.",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": ["string", "null"],
+                                   "format": "uuid"}},
+    },
+    "ReadState": {
+        "type": "object",
+        "required": ["conversation", "last_read_message", "unread_count"],
+        "properties": {
+            "conversation": UUID,
+            "last_read_message": {"type": ["string", "null"],
+                                  "format": "uuid"},
+            "unread_count": COUNT,
+        },
+    },
+    "Notification": {
+        "type": "object",
+        "required": ["id", "notification_id", "conversation", "message",
+                     "created_at", "read", "read_at"],
+        "properties": {
+            "id": dict(UUID, description="The same as notification_id."),
+            "notification_id": UUID,
+            "conversation": UUID,
+            "message": {"$ref": "#/components/schemas/Message"},
+            "created_at": TIME,
+            "read": {"type": "boolean"},
+            "read_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "ReadUpTo": {
+        "type": "object",
+        "required": ["up_to"],
+        "properties": {"up_to": UUID},
+    },
+    "Marked": {
+        "type": "object",
+        "required": ["marked"],
+        "properties": {"marked": COUNT},
     },
     "Health": {
         "type": "object",
@@ -161,7 +272,8 @@ SCHEMAS = {
 
 # Why each error status can happen, shared by every operation that has it.
 ERRORS = {
-    "400": "Malformed JSON, a missing or invalid field or filter.",
+    "400": "Malformed JSON, a missing or invalid field or filter, or two "
+           "spellings of one field with different values.",
     "401": "No token, or a malformed, tampered, expired or wrong-type one.",
     "403": "The caller may not touch this object.",
     "404": "No such object, or a malformed id.",
@@ -176,13 +288,26 @@ ERRORS = {
 BODY_ERRORS = ("400", "411", "413", "415")
 PAGINATION = (
     ("page", {"type": "integer", "minimum": 1, "maximum": 10 ** 9}),
-    ("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ("page_size", {"type": "integer", "minimum": 1, "description":
+                   "At most 100: a larger size is taken as 100."}),
 )
+
+
+def filter_of(schema: dict) -> dict:
+    """Return a filter's schema: ``schema``, or empty for no filter."""
+    return {"anyOf": [schema, {"const": ""}],
+            "description": "Empty: no filter."}
+
+
+UNREAD = (("unread", {"type": "boolean"}),)
 MESSAGE_FILTERS = PAGINATION + (
-    ("ordering", {"enum": ["sent_at", "-sent_at"]}),
-    ("sender", UUID),
-    ("sent_after", TIME),
-    ("sent_before", TIME),
+    ("ordering", {"type": "string", "description":
+                  "sent_at (the default) or -sent_at, or a comma-separated "
+                  "list of fields of which the first known one counts; "
+                  "unknown fields are ignored."}),
+    ("sender", filter_of(UUID)),
+    ("sent_after", filter_of(TIME)),
+    ("sent_before", filter_of(TIME)),
 )
 
 
@@ -203,8 +328,9 @@ OBJECT_ERRORS = ("401", "403", "404")
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGES = CONVERSATION + "messages/"
 MESSAGE = MESSAGES + "{message_id}/"
+FLAT_MESSAGE = "/api/messages/{message_id}/"
 
-OPERATIONS = (
+OPERATIONS: Tuple[Operation, ...] = (
     Operation("POST", "/api/users/", "Register a user.",
               ("201", "User"), "Registration",
               BODY_ERRORS + ("429", "503"), public=True),
@@ -235,15 +361,17 @@ OPERATIONS = (
               query=PAGINATION),
     Operation("POST", "/api/conversations/", "Open a conversation with "
               "other users; the caller joins it.",
-              ("201", "Conversation"), "NewConversation",
+              ("201", "ConversationDetail"), "NewConversation",
               BODY_ERRORS + ("401", "429")),
-    Operation("GET", CONVERSATION, "One conversation of the caller.",
-              ("200", "Conversation"), errors=OBJECT_ERRORS),
+    Operation("GET", CONVERSATION, "One conversation of the caller, with "
+              "its latest messages.", ("200", "ConversationDetail"),
+              errors=OBJECT_ERRORS),
     Operation("GET", MESSAGES, "A conversation's messages, oldest first.",
               ("200", "Page:Message"), errors=("400",) + OBJECT_ERRORS,
               query=MESSAGE_FILTERS),
-    Operation("POST", MESSAGES, "Send a message as the caller.",
-              ("201", "Message"), "MessageBody",
+    Operation("POST", MESSAGES, "Send a message as the caller, or a "
+              "reply to a message of the conversation.",
+              ("201", "Message"), "Reply",
               BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("GET", MESSAGE, "One message.", ("200", "Message"),
               errors=OBJECT_ERRORS),
@@ -253,16 +381,64 @@ OPERATIONS = (
     Operation("DELETE", MESSAGE, "Delete one's own message (or any, as "
               "an admin).", ("204", None), errors=OBJECT_ERRORS + ("429",)),
     Operation("GET", "/api/messages/", "Messages of all the caller's "
-              "conversations.", ("200", "Page:Message"),
+              "conversations (unread: only those after the caller's read "
+              "markers).", ("200", "Page:Message"),
               errors=("400", "401", "404"),
-              query=MESSAGE_FILTERS + (("conversation", UUID),)),
+              query=MESSAGE_FILTERS + (("conversation", filter_of(UUID)),)
+              + UNREAD),
     Operation("POST", "/api/messages/", "Send a message into a "
               "conversation named in the body.", ("201", "Message"),
               "NewMessage", BODY_ERRORS + ("401", "403", "404", "429")),
+    Operation("GET", FLAT_MESSAGE, "One message, found by its id alone.",
+              ("200", "Message"), errors=OBJECT_ERRORS),
+    Operation("PATCH", FLAT_MESSAGE, "Edit one's own message, found by its "
+              "id alone.", ("200", "Message"), "MessageBody",
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
+    Operation("DELETE", FLAT_MESSAGE, "Delete one's own message (or any, "
+              "as an admin), found by its id alone.", ("204", None),
+              errors=OBJECT_ERRORS + ("429",)),
+    Operation("GET", MESSAGE + "history/", "The texts a message's edits "
+              "replaced, oldest first.", ("200", "Page:Edit"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("GET", MESSAGE + "thread/", "A message and every reply below "
+              "it, depth first, with their depth.",
+              ("200", "Page:ThreadMessage"),
+              errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
+    Operation("POST", CONVERSATION + "read/", "Move the caller's read "
+              "marker forward onto a message (the latest without one).",
+              ("200", "ReadState"), "ReadMarker",
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
+    Operation("GET", "/api/notifications/", "The caller's notifications, "
+              "newest first.", ("200", "Page:Notification"),
+              errors=("400", "401", "404"), query=PAGINATION + UNREAD),
+    Operation("POST", "/api/notifications/read/", "Mark a notification "
+              "of the caller and every older one read.",
+              ("200", "Marked"), "ReadUpTo",
+              BODY_ERRORS + ("401", "429")),
+    Operation("POST", "/api/notifications/{notification_id}/read/",
+              "Mark one notification of the caller read.",
+              ("200", "Notification"), errors=("401", "404", "429")),
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),
               errors=("429",), public=True),
+)
+
+
+def also_at(method: str, original: str, path: str) -> Operation:
+    """Document the operation of ``method`` and ``original`` again at
+    ``path``, where other DRF versions of this API have it."""
+    found = next(operation for operation in OPERATIONS
+                 if (operation.method, operation.path) == (method, original))
+    return found._replace(path=path, summary=(
+        f"{found.summary} The same as {method} {original}."))
+
+
+OPERATIONS += (
+    also_at("POST", "/api/users/", "/api/auth/register/"),
+    also_at("POST", "/api/token/", "/api/auth/login/"),
+    also_at("POST", "/api/token/", "/api/auth/token/"),
+    also_at("POST", "/api/token/refresh/", "/api/auth/token/refresh/"),
 )
 
 

@@ -1,8 +1,9 @@
 """Page-number pagination with the body shape of Django REST Framework.
 
-``?page=N&page_size=M`` (20 by default, at most 100) selects a page; the
-body is ``{"count", "next", "previous", "results"}`` with absolute links,
-built from the configured base URL of the API and never from the request's
+``?page=N&page_size=M`` (20 by default, at most 100: a larger size is
+taken as 100, as DRF's ``max_page_size`` does) selects a page; the body is
+``{"count", "next", "previous", "results"}`` with absolute links, built
+from the configured base URL of the API and never from the request's
 ``Host`` header, which any client can set.
 """
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ def read_page(fields: Fields) -> Page:
     """Read ``page`` and ``page_size`` from the query's fields."""
     return Page(fields.whole_number("page", 1, MAX_PAGE),
                 fields.whole_number("page_size", DEFAULT_PAGE_SIZE,
-                                    MAX_PAGE_SIZE))
+                                    MAX_PAGE_SIZE, clamp=True))
 
 
 def page_body(request: Request, page: Page, count: int) -> dict:

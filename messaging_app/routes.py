@@ -5,13 +5,17 @@ counts against (settings.RATE_LIMITS says what each counts by and how
 much it allows): every route that writes has one, and so has every public
 route but the health check, which writes nothing and costs less than
 counting it would (counting is a write to the database; load balancers
-and monitors poll it). Parameters in braces are UUIDs.
+and monitors poll it). Parameters in braces are UUIDs. Some endpoints are
+also at the paths other Django REST Framework versions of this API give
+them, as copies of their line (``also_at``), limits included.
 """
-from messaging_app.router import Route
-from messaging_app.views import conversations, health, messages, users
+from messaging_app.router import Route, also_at
+from messaging_app.views import (conversations, health, messages,
+                                 notifications, users)
 
 CONVERSATION = "/api/conversations/{conversation_id}/"
 MESSAGE = CONVERSATION + "messages/{message_id}/"
+FLAT_MESSAGE = "/api/messages/{message_id}/"
 
 ROUTES = [
     Route("GET", "/api/health/", health.health, public=True),
@@ -45,4 +49,25 @@ ROUTES = [
     Route("GET", "/api/messages/", messages.list_messages),
     Route("POST", "/api/messages/", messages.create_message,
           limit="messages"),
+    Route("GET", FLAT_MESSAGE, messages.flat_message_detail),
+    Route("PATCH", FLAT_MESSAGE, messages.flat_edit_message, limit="edits"),
+    Route("DELETE", FLAT_MESSAGE, messages.flat_delete_message,
+          limit="edits"),
+    Route("GET", MESSAGE + "history/", messages.message_history),
+    Route("GET", MESSAGE + "thread/", messages.message_thread),
+    Route("POST", CONVERSATION + "read/", conversations.mark_read,
+          limit="read_marks"),
+    Route("GET", "/api/notifications/", notifications.list_notifications),
+    Route("POST", "/api/notifications/read/",
+          notifications.read_notifications, limit="read_marks"),
+    Route("POST", "/api/notifications/{notification_id}/read/",
+          notifications.read_notification, limit="read_marks"),
+]
+# Registration and tokens where other DRF versions of this API have them.
+ROUTES += [
+    also_at(ROUTES, "POST", "/api/users/", "/api/auth/register/"),
+    also_at(ROUTES, "POST", "/api/token/", "/api/auth/login/"),
+    also_at(ROUTES, "POST", "/api/token/", "/api/auth/token/"),
+    also_at(ROUTES, "POST", "/api/token/refresh/",
+            "/api/auth/token/refresh/"),
 ]

@@ -59,6 +59,7 @@ RATE_LIMITS: dict[str, RateLimit] = {
                                "login attempts for this account"),
     "tokens": RateLimit(60, 60, ADDRESS, "token requests"),
     "password": RateLimit(10, 3600, USER, "password changes"),
+    "read_marks": RateLimit(120, 60, USER, "read marks"),
     "schema": RateLimit(60, 60, ADDRESS, "requests for the schema"),
 }
 
@@ -97,6 +98,7 @@ class Settings:
     hashing_slots: int = field(default_factory=default_hashing_slots)
     open_hours: tuple[int, int] | None = None
     allowed_roles: tuple[str, ...] = ()
+    page_cache: bool = True
 
     @property
     def database(self) -> str:
@@ -215,6 +217,16 @@ def parse_base_url(text: str) -> str:
     return text.rstrip("/") + "/"
 
 
+def parse_switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """Read ``on`` or ``off`` (or nothing, for the default)."""
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {text!r}.")
+    return text == "on"
+
+
 def load_settings(env: Mapping[str, str] = os.environ,
                   db: str | None = None, host: str | None = None,
                   port: int | None = None,
@@ -259,6 +271,8 @@ def load_settings(env: Mapping[str, str] = os.environ,
             env, "MESSAGING_HASHING_SLOTS", default_hashing_slots())),
         open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
         allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
+        page_cache=parse_switch(env, "MESSAGING_PAGE_CACHE",
+                                Settings.page_cache),
     )
     check_secret_key(settings.secret_key)
     return settings

@@ -33,6 +33,9 @@ from messaging_app.settings import (RATE_LIMITS, RateLimit, Settings,
                                     rate_limit_variable)
 
 ROOT = Path(__file__).resolve().parent.parent
+# An id that names nothing (a fixed one, so that tests collect alike in
+# every worker of a parallel run).
+UNKNOWN_ID = "8ad0c03f-d28e-4e8a-a3ad-52fe0753843d"
 # The one setting tests lower for speed: a thousand PBKDF2 iterations.
 TEST_PASSWORD_COST = 1000
 # Tests register, log in and post far more from one address than anyone

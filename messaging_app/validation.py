@@ -3,6 +3,10 @@ sentences that explain what is wrong.
 
 Every problem is collected before anything is written, so a client learns
 about all its mistakes at once and a refused request changes nothing.
+
+A JSON body's fields may come under the other spellings that clients of the
+curriculum's Django REST Framework versions send (``ALIASES``); this module
+is the one place that knows them.
 """
 import re
 import reprlib
@@ -17,6 +21,7 @@ from messaging_app.ids import canonical_uuid
 
 USERNAME = re.compile(r"[\w.@+-]+\Z")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
 UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
                "cannot encode.")
 # The bidirectional embeddings, overrides and isolates: they make text
@@ -29,6 +34,14 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e"
 UNSAFE_CATEGORIES = frozenset(("Cc", "Zl", "Zp"))
 UNSAFE_IN_NAMES = ("Control characters and text direction overrides are "
                    "not allowed.")
+# Other spellings of body fields, by the name this API reads: published
+# clients of the curriculum's DRF versions send each of them.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "participants": ("participant_ids", "participants_id",
+                     "participants_ids"),
+    "message_body": ("content",),
+    "conversation": ("conversation_id",),
+}
 
 
 def encodable(text: str) -> bool:
@@ -64,8 +77,10 @@ def parse_time(text: str) -> str | None:
         return None
 
 
-def parse_whole_number(text: str, maximum: int) -> int | None:
-    """Return ``text`` as a whole number from 1 to ``maximum``, or None.
+def parse_whole_number(text: str, maximum: int,
+                       clamp: bool = False) -> int | None:
+    """Return ``text`` as a whole number from 1 to ``maximum``, or None;
+    with ``clamp``, a larger number is ``maximum``.
 
     Only ASCII digits count (``str.isdigit`` also accepts ``"\u00b2"``,
     which ``int`` refuses), and their count is checked before converting,
@@ -74,23 +89,60 @@ def parse_whole_number(text: str, maximum: int) -> int | None:
     if not ASCII_DIGITS.match(text):
         return None
     digits = text.lstrip("0")
-    if not digits or len(digits) > len(str(maximum)):
+    if not digits:
         return None
-    number = int(digits)
-    return number if number <= maximum else None
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
+        return maximum if clamp else None
+    return int(digits)
 
 
 class Fields:
-    """Reads fields from a mapping and collects the errors found."""
+    """Reads fields from a mapping and collects the errors found.
 
-    def __init__(self, data: Dict[str, object]) -> None:
+    A field may have other spellings (``aliases``): its value is read from
+    whichever the client sent, and its errors are told under that name.
+    """
+
+    def __init__(self, data: Dict[str, object],
+                 aliases: dict[str, tuple[str, ...]] | None = None) -> None:
         """Read from ``data``: a JSON body or a query string's values."""
         self.data = data
+        self.aliases = aliases or {}
         self.errors: Dict[str, List[str]] = {}
+        # The spelling each aliased field was read under, and the fields
+        # sent under spellings that differ (that is their one error).
+        self.sent_as: dict[str, str] = {}
+        self.clashing: set[str] = set()
 
     def error(self, name: str, sentence: str) -> None:
-        """Record what is wrong with field ``name``."""
-        self.errors.setdefault(name, []).append(sentence)
+        """Record what is wrong with field ``name`` (under the spelling
+        the client used)."""
+        if name not in self.clashing:
+            self.errors.setdefault(self.sent_as.get(name, name),
+                                   []).append(sentence)
+
+    def value(self, name: str) -> object:
+        """Return the value of field ``name`` under any of its spellings,
+        or None when none was sent.
+
+        Two spellings with different values are an error naming both,
+        told under each of them.
+        """
+        spellings = [spelling for spelling in
+                     (name, *self.aliases.get(name, ()))
+                     if spelling in self.data]
+        if not spellings:
+            return None
+        self.sent_as[name] = spellings[0]
+        value = self.data[spellings[0]]
+        if any(not same(value, self.data[other])
+               for other in spellings[1:]):
+            sentence = (f"{' and '.join(spellings)} are spellings of one "
+                        f"field with different values; send one of them.")
+            self.clashing.add(name)
+            for spelling in spellings:
+                self.errors.setdefault(spelling, []).append(sentence)
+        return value
 
     def check(self) -> None:
         """Raise a ValidationError when any field was invalid."""
@@ -100,7 +152,7 @@ class Fields:
     def text(self, name: str, max_length: int = 150, min_length: int = 1,
              required: bool = True) -> Optional[str]:
         """Read a string field, trimmed, within the length limits."""
-        value = self.data.get(name)
+        value = self.value(name)
         if value is None:
             if required:
                 self.error(name, "This field is required.")
@@ -124,7 +176,7 @@ class Fields:
     def password(self, name: str = "password",
                  min_length: int = 8) -> Optional[str]:
         """Read a password: not trimmed, at least ``min_length`` long."""
-        value = self.data.get(name)
+        value = self.value(name)
         if not isinstance(value, str) or not value:
             self.error(name, "This field is required." if value in (None, "")
                        else "Not a valid string.")
@@ -159,7 +211,7 @@ class Fields:
 
     def uuid(self, name: str, required: bool = True) -> Optional[str]:
         """Read a UUID field (a string) and return its canonical form."""
-        value = self.data.get(name)
+        value = self.value(name)
         if value is None:
             if required:
                 self.error(name, "This field is required.")
@@ -172,7 +224,7 @@ class Fields:
 
     def uuid_list(self, name: str, max_items: int = 100) -> List[str]:
         """Read a non-empty list of UUIDs, without repeats, in order."""
-        values = self.data.get(name)
+        values = self.value(name)
         if not isinstance(values, list) or not values:
             self.error(name, "This field is required." if values is None
                        else "Expected a non-empty list of user ids.")
@@ -193,34 +245,61 @@ class Fields:
 
     def boolean(self, name: str) -> bool:
         """Read an optional JSON true or false (false when absent)."""
-        value = self.data.get(name, False)
+        value = self.value(name)
+        if value is None:
+            return False
         if not isinstance(value, bool):
             self.error(name, "Must be a valid boolean.")
             return False
         return value
 
-    def whole_number(self, name: str, default: int,
-                     maximum: int) -> int:
-        """Read an optional whole number from 1 to ``maximum``."""
-        value = self.data.get(name)
+    def whole_number(self, name: str, default: int, maximum: int,
+                     clamp: bool = False) -> int:
+        """Read an optional whole number from 1 to ``maximum`` (with
+        ``clamp``, a larger one reads as ``maximum``)."""
+        value = self.value(name)
         if value is None:
             return default
-        number = (parse_whole_number(value, maximum)
+        number = (parse_whole_number(value, maximum, clamp)
                   if isinstance(value, str) else None)
         if number is None:
             self.error(name, f"Enter a whole number from 1 to {maximum}.")
             return default
         return number
 
+    def flag(self, name: str) -> bool:
+        """Read an optional ``true`` or ``false`` (``1`` or ``0``) from a
+        query string; absent is false."""
+        value = self.data.get(name)
+        if value is None:
+            return False
+        found = FLAGS.get(value.lower()) if isinstance(value, str) else None
+        if found is None:
+            self.error(name, "Use true or false.")
+            return False
+        return found
+
     def time(self, name: str) -> str | None:
         """Read an optional ISO 8601 time, as stored."""
-        value = self.data.get(name)
+        value = self.value(name)
         if value is None:
             return None
         found = parse_time(value) if isinstance(value, str) else None
         if found is None:
             self.error(name, "Enter a valid ISO 8601 date and time.")
         return found
+
+
+def body_fields(data: Dict[str, object]) -> Fields:
+    """Return the fields of a JSON body, read under any of the spellings
+    of ``ALIASES``."""
+    return Fields(data, ALIASES)
+
+
+def same(first: object, second: object) -> bool:
+    """Tell whether two JSON values are equal, types included (``1`` and
+    ``true`` are not)."""
+    return type(first) is type(second) and first == second
 
 
 # Quotes a client's value without walking all of it: a JSON body may nest

@@ -11,7 +11,6 @@ import filecmp
 import os
 import subprocess
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -23,7 +22,7 @@ SCRIPT_FOLDERS = ("python-generators-0x00", "python-decorators-0x01",
                   "0x03-Unittests_and_integration_tests")
 
 
-def python_files() -> List[str]:
+def python_files() -> list[str]:
     """Return the repository's Python files, as git sees them."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard",
@@ -35,7 +34,7 @@ def python_files() -> List[str]:
 FILES = python_files()
 
 
-def missing_annotations(function: ast.AST) -> List[str]:
+def missing_annotations(function: ast.AST) -> list[str]:
     """Name the parameters (and the return) of ``function`` not annotated."""
     arguments = function.args
     every = (arguments.posonlyargs + arguments.args + arguments.kwonlyargs

@@ -14,11 +14,11 @@ def add_generated_users(connection: Any, count: int) -> None:
     """Add ``count`` users (a power of ten) with ``@bulk.example`` emails."""
     digits = len(str(count)) - 1
     if count != 10 ** digits or digits < 1:
-        raise ValueError("count must be a power of ten, not {}".format(count))
+        raise ValueError(f"count must be a power of ten, not {count}")
     joins = " CROSS JOIN ".join(
-        "generated_digits d{}".format(i) for i in range(digits))
+        f"generated_digits d{i}" for i in range(digits))
     number = " + ".join(
-        "d{}.d * {}".format(i, 10 ** i) for i in range(digits))
+        f"d{i}.d * {10 ** i}" for i in range(digits))
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE generated_digits (d INT)")
         cursor.execute("INSERT INTO generated_digits VALUES"

@@ -43,7 +43,7 @@ def make_users(count: int, seed: int) -> list:
         if email in emails:
             continue
         emails.add(email)
-        users.append(("{} {}".format(first, last), email,
+        users.append((f"{first} {last}", email,
                       chooser.randint(1, 120)))
     return users
 
@@ -54,7 +54,7 @@ def main() -> None:
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(["name", "email", "age"])
         writer.writerows(make_users(COUNT, SEED))
-    print("Wrote {} users to {}".format(COUNT, OUTPUT.name))
+    print(f"Wrote {COUNT} users to {OUTPUT.name}")
 
 
 if __name__ == "__main__":

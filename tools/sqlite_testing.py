@@ -5,7 +5,7 @@ sample database, made by ``tools.users_db`` in a temporary folder. The
 root ``conftest.py`` loads these fixtures for every test module.
 """
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -19,6 +19,14 @@ from typing import Any
 from messaging_app.storage.errors import Busy, StorageError, Unavailable
 
 Params = Sequence[Any]
+# Digits of a whole number written as text that sorts as the number does
+# (a BIGINT has at most 19).
+SORT_KEY_DIGITS = 20
+
+
+def placeholders(values: Sequence[object]) -> str:
+    """Return ``?, ?, ?`` with one placeholder per value."""
+    return ", ".join("?" for _ in values)
 
 
 class Dialect:
@@ -68,6 +76,22 @@ class Dialect:
     def json_array(self, item: str, order: str) -> str:
         """Return an aggregate building a JSON array of ``item`` over the
         rows of a subquery ordered by ``order`` (``[]`` for none)."""
+        raise NotImplementedError
+
+    def json_boolean(self, condition: str) -> str:
+        """Return an expression that the JSON functions write as true or
+        false: the engines' own booleans are the numbers 1 and 0."""
+        raise NotImplementedError
+
+    def path_start(self, number: str, length: int) -> str:
+        """Return the sort path of a recursive query's first row: the
+        whole number ``number`` as SORT_KEY_DIGITS digits, in a column
+        room for ``length`` characters."""
+        raise NotImplementedError
+
+    def path_step(self, path: str, number: str) -> str:
+        """Return ``path`` followed by ``number`` as SORT_KEY_DIGITS
+        digits: paths then sort depth first."""
         raise NotImplementedError
 
 

@@ -2,10 +2,25 @@
 
 A message is stored with the counts that keep pages cheap, in one
 transaction: its conversation's ``message_count`` and its sender's in
-``participants``. Updating the sender's participant row first also checks,
-inside the transaction, that the sender is still a participant; the
-conversation's row comes next and the time is taken after it, so the
-order of ``sent_at`` in a conversation follows the order of its commits.
+``participants``. Every write of a conversation's messages or of its
+participants' rows updates the conversation's row first, then the list
+versions of its participants (their ``users`` rows, in the order of their
+ids), before any foreign key check reads a user's row: on MariaDB these
+locks then come in one order in every transaction, so that none waits for
+another in a cycle (SQLite has one writer). The time is taken after
+them, so the order of ``sent_at`` in a conversation follows the order of
+its commits. Updating the sender's participant row also checks, inside
+the transaction, that the sender is still a participant.
+
+The same transaction notifies the other participants, counts the message
+as unread for them (readmarks.py) and adds 1 to the versions that tell
+kept pages from stale ones (cache.py); an edit keeps the replaced text
+(edits.py) and a delete takes the message out of every count, all in the
+transaction of the change.
+
+A reply names its parent message, which the caller has checked to be in
+the same conversation (``reply_depth``). Deleting a message keeps its
+replies: they still name it, as replies to a deleted message.
 
 Pages are ordered by ``(sent_at, seq)``, which never ties. A page of one
 conversation walks its index; a page over several conversations takes the
@@ -23,10 +38,16 @@ from collections.abc import Callable, Sequence
 
 from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
-from messaging_app.storage.engine import Dialect, Engine
+from messaging_app.storage.cache import (VersionedCache, conversation_version,
+                                         touch_lists)
+from messaging_app.storage.edits import record_edit
+from messaging_app.storage.engine import (Dialect, Engine, Transaction,
+                                          placeholders)
+from messaging_app.storage.readmarks import (Position, after,
+                                             count_deleted_message,
+                                             count_new_message)
 from messaging_app.storage.records import (Message, MessageFilter, Person,
-                                           Shape, render)
-from messaging_app.storage.users import placeholders
+                                           Shape, ThreadMessage, render)
 
 # Where each attribute of a Message comes from, in the order message_from
 # reads them; a page names them by alias() (``sender.user_id`` becomes
@@ -36,38 +57,81 @@ COLUMNS = {
     "sender.user_id": "u.user_id", "sender.username": "u.username",
     "sender.first_name": "u.first_name", "sender.last_name": "u.last_name",
     "message_body": "m.message_body", "sent_at": "m.sent_at",
-    "edited_at": "m.edited_at", "seq": "m.seq"}
+    "edited_at": "m.edited_at", "edited": "m.edited_at IS NOT NULL",
+    "parent_message_id": "m.parent_message_id", "seq": "m.seq"}
+# Attributes that are true or false: a page's JSON writes them as such.
+BOOLEANS = {"edited"}
 SELECTED = ", ".join(COLUMNS.values())
 ALIASED = ", ".join(f"{column} AS {attribute.replace('.', '_')}"
                     for attribute, column in COLUMNS.items())
-JOIN_SENDER = "JOIN users AS u ON u.user_id = m.sender_id "
+# A LEFT JOIN (every message has its sender) keeps MariaDB from reading a
+# page by the sender's whole history: the sender comes after the page's
+# rows, never before.
+JOIN_SENDER = "LEFT JOIN users AS u ON u.user_id = m.sender_id "
 SELECT = f"SELECT {SELECTED} FROM messages AS m {JOIN_SENDER}"
 # Conversations merged by one statement of a page; more are merged here.
 CONVERSATIONS_PER_STATEMENT = 100
+# A conversation to read from, and for a list of unread messages the
+# reader's marker in it.
+Scope = tuple[str, Position | None]
 
 
-def message_from(row: Sequence) -> Message:
-    """Build a Message from a row of SELECT."""
+def message_from(row: Sequence, depth: int | None = None) -> Message:
+    """Build a Message from a row of SELECT; a ThreadMessage when it has
+    a ``depth`` in a thread."""
     (message_id, conversation_id, user_id, username, first_name, last_name,
-     body, sent_at, edited_at) = row[:9]
-    return Message(message_id, conversation_id,
-                   Person(user_id, username, first_name, last_name), body,
-                   sent_at, edited_at)
+     body, sent_at, edited_at, edited, parent_message_id) = row[:11]
+    sender = Person(user_id, username, first_name, last_name)
+    if depth is None:
+        return Message(message_id, conversation_id, sender, body, sent_at,
+                       edited_at, bool(edited), parent_message_id)
+    return ThreadMessage(message_id, conversation_id, sender, body,
+                         sent_at, edited_at, bool(edited),
+                         parent_message_id, depth)
+
+
+def members(transaction: Transaction, conversation_id: str) -> list[str]:
+    """Return the ids of a conversation's participants."""
+    return [row[0] for row in transaction.rows(
+        "SELECT user_id FROM participants WHERE conversation_id = ?",
+        (conversation_id,))]
+
+
+def notify(transaction: Transaction, recipients: Sequence[str],
+           message_id: str, sent_at: str) -> None:
+    """Notify the recipients of a new message (see notifications.py,
+    which reads them)."""
+    if recipients:
+        transaction.executemany(
+            "INSERT INTO notifications (notification_id, user_id, "
+            "message_id, created_at) VALUES (?, ?, ?, ?)",
+            [(new_id(), user_id, message_id, sent_at)
+             for user_id in recipients])
 
 
 class Messages:
     """The ``messages`` table and the counts kept beside it."""
 
-    def __init__(self, engine: Engine) -> None:
-        """Work on ``engine``."""
+    def __init__(self, engine: Engine,
+                 cache: VersionedCache | None = None) -> None:
+        """Work on ``engine``; keep first pages in ``cache`` if given."""
         self._engine = engine
+        self._cache = cache
 
-    def add(self, conversation_id: str, sender_id: str,
-            body: str) -> Message | None:
-        """Store a message and return it; None (and nothing stored) when
-        the sender is not a participant of the conversation."""
+    def add(self, conversation_id: str, sender_id: str, body: str,
+            parent_id: str | None = None,
+            reply_depth: int = 0) -> Message | None:
+        """Store a message (a reply to ``parent_id``, ``reply_depth`` below
+        the top of its thread) and return it; None (and nothing stored)
+        when the sender is not a participant of the conversation."""
         message_id = new_id()
         with self._engine.transaction(write=True) as transaction:
+            transaction.execute(
+                "UPDATE conversations SET message_count = message_count + 1,"
+                " version = version + 1 WHERE conversation_id = ?",
+                (conversation_id,))
+            everyone = members(transaction, conversation_id)
+            touch_lists(transaction, everyone)
             if not transaction.execute(
                     "UPDATE participants SET message_count = "
                     "message_count + 1 "
@@ -76,16 +140,21 @@ class Messages:
                 transaction.discard()
                 return None
             transaction.execute(
-                "UPDATE conversations SET message_count = message_count + 1 "
-                "WHERE conversation_id = ?", (conversation_id,))
-            transaction.execute(
                 "INSERT INTO messages (message_id, conversation_id, "
-                "sender_id, message_body, sent_at) VALUES (?, ?, ?, ?, ?)",
-                (message_id, conversation_id, sender_id, body, utc_now()))
+                "sender_id, message_body, sent_at, parent_message_id, "
+                "reply_depth) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, conversation_id, sender_id, body, utc_now(),
+                 parent_id, reply_depth))
             row = transaction.row(SELECT + "WHERE m.message_id = ?",
                                   (message_id,))
-        assert row is not None
-        return message_from(row)
+            assert row is not None
+            message = message_from(row)
+            count_new_message(transaction, conversation_id, sender_id,
+                              (message.sent_at, row[-1]))
+            notify(transaction, [user_id for user_id in everyone
+                                 if user_id != sender_id],
+                   message_id, message.sent_at)
+        return message
 
     def get(self, message_id: str) -> Message | None:
         """Return a message, or None."""
@@ -93,35 +162,67 @@ class Messages:
                                   (message_id,))
         return message_from(rows[0]) if rows else None
 
-    def edit(self, message_id: str, body: str) -> Message | None:
-        """Replace a message's body and stamp ``edited_at``; None when the
-        message is gone (deleted meanwhile)."""
+    def reply_depth(self, message_id: str,
+                    conversation_id: str) -> int | None:
+        """Return how deep below the top of its thread a message of the
+        conversation is; None when the conversation has no such
+        message."""
+        rows = self._engine.query(
+            "SELECT reply_depth FROM messages "
+            "WHERE message_id = ? AND conversation_id = ?",
+            (message_id, conversation_id))
+        return int(rows[0][0]) if rows else None
+
+    def edit(self, message_id: str, body: str,
+             editor_id: str) -> Message | None:
+        """Replace a message's body, keeping the old one in its history,
+        and stamp ``edited_at``; None when the message is gone (deleted
+        meanwhile)."""
+        edited_at = utc_now()
         with self._engine.transaction(write=True) as transaction:
+            conversation_id = transaction.value(
+                "SELECT conversation_id FROM messages WHERE message_id = ?",
+                (message_id,))
+            if conversation_id is None:
+                return None
+            # The conversation's row first, as a delete takes it: an edit
+            # and a delete of one message then queue there, rather than
+            # each holding a lock on the message that the other waits for
+            # (a deadlock on MariaDB).
+            transaction.execute(
+                "UPDATE conversations SET version = version + 1 "
+                "WHERE conversation_id = ?", (conversation_id,))
+            record_edit(transaction, message_id, editor_id, edited_at)
             if not transaction.execute(
                     "UPDATE messages SET message_body = ?, edited_at = ? "
-                    "WHERE message_id = ?", (body, utc_now(), message_id)):
+                    "WHERE message_id = ?", (body, edited_at, message_id)):
+                transaction.discard()
                 return None
             row = transaction.row(SELECT + "WHERE m.message_id = ?",
                                   (message_id,))
         return message_from(row) if row else None
 
     def delete(self, message_id: str) -> bool:
-        """Delete a message and take it out of the counts; False when it
-        was gone already."""
+        """Delete a message with its notifications and history, and take
+        it out of the counts; False when it was gone already."""
         with self._engine.transaction(write=True) as transaction:
             row = transaction.row(
-                "SELECT conversation_id, sender_id FROM messages "
-                "WHERE message_id = ?", (message_id,))
+                "SELECT conversation_id, sender_id, sent_at, seq "
+                "FROM messages WHERE message_id = ?", (message_id,))
             if row is None:
                 return False
-            conversation_id, sender_id = row
+            conversation_id, sender_id, sent_at, seq = row
+            transaction.execute(
+                "UPDATE conversations SET message_count = message_count - 1,"
+                " version = version + 1 WHERE conversation_id = ?",
+                (conversation_id,))
+            touch_lists(transaction, members(transaction, conversation_id))
             transaction.execute(
                 "UPDATE participants SET message_count = message_count - 1 "
                 "WHERE conversation_id = ? AND user_id = ?",
                 (conversation_id, sender_id))
-            transaction.execute(
-                "UPDATE conversations SET message_count = message_count - 1 "
-                "WHERE conversation_id = ?", (conversation_id,))
+            count_deleted_message(transaction, conversation_id,
+                                  (sent_at, seq))
             if not transaction.execute(
                     "DELETE FROM messages WHERE message_id = ?",
                     (message_id,)):
@@ -130,25 +231,61 @@ class Messages:
         return True
 
     def page(self, selection: MessageFilter, limit: int, offset: int,
-             newest_first: bool, shape: Shape) -> tuple[int, str]:
+             newest_first: bool, shape: Shape, chronological: bool = False,
+             version: int | None = None) -> tuple[int, str]:
         """Return how many messages match ``selection`` and one page of
         them as the text of a JSON array of objects laid out as ``shape``
-        says. Both come from one statement, so they agree."""
+        says. Both come from one statement, so they agree.
+
+        ``chronological`` lays the page out oldest first even when it is
+        taken from the newest end: the latest messages, in the order they
+        were sent.
+
+        The first page of a whole conversation comes from the cache, if
+        any, while the conversation's version is unchanged: ``version``,
+        when the caller has just read it (see ``Conversations.access``),
+        or read here. (Its messages look the same to every participant; a
+        member that differed per reader would have to join the key.)
+        """
+        if self._cache is None or offset or selection != MessageFilter(
+                conversation_id=selection.conversation_id):
+            return self._page(selection, limit, offset, newest_first, shape,
+                              chronological)
+        if version is None:
+            version = conversation_version(self._engine,
+                                           str(selection.conversation_id))
+        if version is None:
+            return 0, "[]"
+        key = ("messages", selection.conversation_id, limit, newest_first,
+               chronological, shape)
+        found = self._cache.get(key, version)
+        if found is None:
+            found = self._page(selection, limit, 0, newest_first, shape,
+                               chronological)
+            self._cache.put(key, version, found, len(found[1]))
+        return found
+
+    def _page(self, selection: MessageFilter, limit: int, offset: int,
+              newest_first: bool, shape: Shape,
+              chronological: bool) -> tuple[int, str]:
+        """Build a page in the database (see ``page``)."""
         conversations = self._conversations(selection)
         if not conversations:
             return 0, "[]"
+        listed_newest_first = newest_first and not chronological
         count_sql, count_params = count_query(selection, conversations)
         if len(conversations) > CONVERSATIONS_PER_STATEMENT:
             return self._page_in_parts(selection, conversations, limit,
-                                       offset, newest_first, shape)
+                                       offset, newest_first, shape,
+                                       listed_newest_first)
         firsts_sql, firsts_params = firsts_query(
             selection, conversations, limit + offset, newest_first)
         return self._read_page(
             self._engine.query, (count_sql, count_params),
             f"FROM ({firsts_sql} LIMIT ? OFFSET ?) AS page "
             f"JOIN messages AS m ON m.seq = page.seq {JOIN_SENDER}"
-            f"{ordering(newest_first, 'page.')}",
-            [*firsts_params, limit, offset], newest_first, shape)
+            f"{ordering(listed_newest_first, 'page.')}",
+            [*firsts_params, limit, offset], listed_newest_first, shape)
 
     def _read_page(self, run: Callable[[str, list], list[tuple]],
                    count: tuple[str, list], rows_from: str, params: list,
@@ -158,7 +295,8 @@ class Messages:
         out here. ``rows_from`` is a FROM clause and its ORDER BY, on the
         columns of the first table it joins (sorting by the joined rows,
         MariaDB copies them, message bodies and all, to a temporary table:
-        under load, 10.11 crashed there)."""
+        under load, 10.11 crashed there); ``newest_first`` is the order
+        of that ORDER BY."""
         count_sql, count_params = count
         dialect = self._engine.dialect
         if dialect.builds_json:
@@ -174,22 +312,29 @@ class Messages:
         return int(total or 0), json_text(
             shape, [message_from(row[1:]) for row in rows])
 
-    def _conversations(self, selection: MessageFilter) -> list[str]:
-        """Return the conversations a selection reads from."""
+    def _conversations(self, selection: MessageFilter) -> list[Scope]:
+        """Return the conversations a selection reads from; for unread
+        messages, only those with some, each with the member's marker."""
         if selection.member_id is None:
-            return [selection.conversation_id] \
+            return [(selection.conversation_id, None)] \
                 if selection.conversation_id else []
-        sql = "SELECT conversation_id FROM participants WHERE user_id = ?"
+        sql = ("SELECT conversation_id, last_read_at, last_read_seq "
+               "FROM participants WHERE user_id = ?")
         params = [selection.member_id]
+        if selection.unread:
+            sql += " AND unread_count > 0"
         if selection.conversation_id is not None:
             sql += " AND conversation_id = ?"
             params.append(selection.conversation_id)
-        return [row[0] for row in self._engine.query(sql, params)]
+        return [(conversation_id, (read_at, int(read_seq))
+                 if selection.unread else None)
+                for conversation_id, read_at, read_seq
+                in self._engine.query(sql, params)]
 
     def _page_in_parts(self, selection: MessageFilter,
-                       conversations: list[str], limit: int, offset: int,
-                       newest_first: bool,
-                       shape: Shape) -> tuple[int, str]:
+                       conversations: list[Scope], limit: int, offset: int,
+                       newest_first: bool, shape: Shape,
+                       listed_newest_first: bool) -> tuple[int, str]:
         """Page a member of more conversations than one statement merges:
         the first rows of each group of them, merged here, in one
         transaction."""
@@ -212,8 +357,8 @@ class Messages:
                 transaction.rows, count,
                 f"FROM messages AS m {JOIN_SENDER}"
                 f"WHERE m.seq IN ({placeholders(seqs)})"
-                f"{ordering(newest_first, 'm.')}", seqs, newest_first,
-                shape)
+                f"{ordering(listed_newest_first, 'm.')}", seqs,
+                listed_newest_first, shape)
 
 
 def json_text(shape: Shape, messages: list[Message]) -> str:
@@ -237,8 +382,15 @@ def json_object(dialect: Dialect, shape: Shape, prefix: str = "") -> str:
     return dialect.json_object([
         (field.name, json_object(dialect, field.shape,
                                  f"{prefix}{field.source}.")
-         if field.shape else f"{prefix}{field.source}".replace(".", "_"))
+         if field.shape else json_value(dialect, f"{prefix}{field.source}"))
         for field in shape])
+
+
+def json_value(dialect: Dialect, attribute: str) -> str:
+    """Return the aliased column of an attribute as a JSON member: true
+    or false for a boolean."""
+    column = attribute.replace(".", "_")
+    return dialect.json_boolean(column) if attribute in BOOLEANS else column
 
 
 def ordering(newest_first: bool, prefix: str = "") -> str:
@@ -260,11 +412,27 @@ def narrowing(selection: MessageFilter) -> tuple[str, list[str]]:
 
 
 def count_query(selection: MessageFilter,
-                conversations: list[str]) -> tuple[str, list[str]]:
+                scopes: list[Scope]) -> tuple[str, list]:
     """Return the query counting the matching messages: a sum of the kept
-    counts when no time filter applies, else a count over the index range
-    of the times."""
+    counts when no time filter applies (unread: the kept unread counts),
+    else a count over the index range of the times (unread: of the times
+    after each marker)."""
+    conversations = [conversation_id for conversation_id, _ in scopes]
     marks = placeholders(conversations)
+    conditions, values = narrowing(selection)
+    if selection.unread:
+        if not conditions:
+            return (f"SELECT SUM(unread_count) FROM participants "
+                    f"WHERE conversation_id IN ({marks}) AND user_id = ?",
+                    [*conversations, selection.member_id])
+        parts, params = [], []
+        for conversation_id, position in scopes:
+            later, later_values = unread_condition(position)
+            parts.append(f"SELECT COUNT(*) AS unread FROM messages "
+                         f"WHERE conversation_id = ?{later}{conditions}")
+            params += [conversation_id, *later_values, *values]
+        return (f"SELECT SUM(unread) FROM ({' UNION ALL '.join(parts)}) "
+                f"AS counts", params)
     if selection.sent_after is None and selection.sent_before is None:
         if selection.sender_id is None:
             return (f"SELECT SUM(message_count) FROM conversations "
@@ -272,23 +440,33 @@ def count_query(selection: MessageFilter,
         return (f"SELECT SUM(message_count) FROM participants "
                 f"WHERE conversation_id IN ({marks}) AND user_id = ?",
                 [*conversations, selection.sender_id])
-    conditions, values = narrowing(selection)
     return (f"SELECT COUNT(*) FROM messages "
             f"WHERE conversation_id IN ({marks}){conditions}",
             [*conversations, *values])
 
 
-def firsts_query(selection: MessageFilter, conversations: list[str],
+def unread_condition(position: Position | None) -> tuple[str, list]:
+    """Return the condition "after the marker", or nothing without one."""
+    if position is None:
+        return "", []
+    later, values = after(position)
+    return f" AND {later}", values
+
+
+def firsts_query(selection: MessageFilter, scopes: list[Scope],
                  wanted: int, newest_first: bool) -> tuple[str, list]:
     """Return a query of the ``(sent_at, seq)`` of the first ``wanted``
-    matching messages of each conversation, each read from its index,
-    merged in order (the caller adds the LIMIT)."""
+    matching messages of each conversation (after the marker, for unread
+    ones), each read from its index, merged in order (the caller adds the
+    LIMIT)."""
     order = ordering(newest_first)
     conditions, values = narrowing(selection)
-    first_of_one = (
-        f"SELECT * FROM (SELECT sent_at, seq FROM messages "
-        f"WHERE conversation_id = ?{conditions}{order} LIMIT ?) AS firsts")
-    params = [value for conversation_id in conversations
-              for value in (conversation_id, *values, wanted)]
-    return " UNION ALL ".join([first_of_one] * len(conversations)) + order, \
-        params
+    parts, params = [], []
+    for conversation_id, position in scopes:
+        later, later_values = unread_condition(position)
+        parts.append(
+            f"SELECT * FROM (SELECT sent_at, seq FROM messages "
+            f"WHERE conversation_id = ?{later}{conditions}{order} "
+            f"LIMIT ?) AS firsts")
+        params += [conversation_id, *later_values, *values, wanted]
+    return " UNION ALL ".join(parts) + order, params

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import mysql.connector
 from mysql.connector import errorcode
 
-from messaging_app.storage.engine import (Dialect, Engine, Pool, Transaction,
-                                          close_quietly)
+from messaging_app.storage.engine import (SORT_KEY_DIGITS, Dialect, Engine,
+                                          Pool, Transaction, close_quietly)
 from messaging_app.storage.errors import (Busy, StorageError,
                                           UniqueViolation, Unavailable)
 
@@ -83,6 +83,16 @@ class MySQLDialect(Dialect):
         """Return DROP INDEX ... ON table (MariaDB names indexes per
         table)."""
         return f"DROP INDEX IF EXISTS {name} ON {table}"
+
+    def path_start(self, number: str, length: int) -> str:
+        """Return LPAD's digits cast to CHAR(length): MariaDB sizes the
+        columns of a recursive query by its first rows."""
+        return (f"CAST(LPAD({number}, {SORT_KEY_DIGITS}, '0') "
+                f"AS CHAR({length}))")
+
+    def path_step(self, path: str, number: str) -> str:
+        """Return CONCAT(path, digits) (|| means OR in MariaDB)."""
+        return f"CONCAT({path}, LPAD({number}, {SORT_KEY_DIGITS}, '0'))"
 
 
 def parse_url(url: str) -> dict[str, Any]:

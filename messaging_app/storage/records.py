@@ -45,11 +45,14 @@ class Conversation:
     conversation_id: str
     created_at: str
     participants: tuple[Person, ...]
+    # How many of its messages the user who asked has not read yet.
+    unread_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A message with its sender."""
+    """A message with its sender, and the message it replies to, if
+    any."""
 
     message_id: str
     conversation_id: str
@@ -57,6 +60,57 @@ class Message:
     message_body: str
     sent_at: str
     edited_at: str | None
+    edited: bool = False
+    parent_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage(Message):
+    """A message of a thread, with its depth below the thread's first
+    message."""
+
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One edit of a message: the text it replaced, when and by whom."""
+
+    message_body: str
+    edited_at: str
+    edited_by: Person
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A message delivered to one of the other participants, and when
+    they read it (None while unread)."""
+
+    notification_id: str
+    message: Message
+    created_at: str
+    read_at: str | None
+
+    @property
+    def conversation_id(self) -> str:
+        """Return the conversation of the message."""
+        return self.message.conversation_id
+
+    @property
+    def read(self) -> bool:
+        """Tell whether the notification was marked as read."""
+        return self.read_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadState:
+    """How far a user has read a conversation: the message their read
+    marker is on (None before any, or once that message is deleted) and
+    how many messages come after it."""
+
+    conversation_id: str
+    last_read_message_id: str | None
+    unread_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +124,9 @@ class MessageFilter:
     sender_id: str | None = None
     sent_after: str | None = None
     sent_before: str | None = None
+    # Only the messages after ``member_id``'s read marker of each
+    # conversation.
+    unread: bool = False
 
 
 class Field(NamedTuple):

@@ -149,8 +149,79 @@ def keys_counts_and_rate_limits(transaction: Transaction) -> None:
             replaced, "messages"))
 
 
+def notifications_history_replies_and_read_state(
+        transaction: Transaction) -> None:
+    """3: notifications, edit history, replies, read markers and the
+    version numbers that tell a cached page from a stale one.
+
+    - ``notifications``: one row per message and other participant;
+      ``message_edits``: the text each edit replaced. Both go with their
+      message (and a notification with its user). The editor needs no
+      foreign key: only a message's sender edits it, and deleting the
+      sender deletes the message with its history.
+    - A reply names its ``parent_message_id`` (no foreign key: replies
+      stay when their parent is deleted) and keeps its ``reply_depth``.
+    - A participant's read marker is the position ``(last_read_at,
+      last_read_seq)`` of the last message read, with the count of the
+      messages after it; existing conversations start read to the end.
+    - ``conversations.version`` and ``users.list_version`` grow with every
+      write that changes a conversation's messages or a user's list of
+      conversations (see cache.py).
+    """
+    run(transaction, """
+        ALTER TABLE messages ADD COLUMN parent_message_id {id};
+        ALTER TABLE messages
+            ADD COLUMN reply_depth INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_by_parent ON messages (parent_message_id);
+        ALTER TABLE participants
+            ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE participants
+            ADD COLUMN last_read_at {time} NOT NULL DEFAULT '';
+        ALTER TABLE participants
+            ADD COLUMN last_read_seq BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE conversations
+            ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN list_version BIGINT NOT NULL DEFAULT 0;
+        CREATE TABLE notifications (
+            seq {serial},
+            notification_id {id} NOT NULL UNIQUE,
+            user_id {id} NOT NULL,
+            message_id {id} NOT NULL,
+            created_at {time} NOT NULL,
+            read_at {time},
+            FOREIGN KEY (user_id) REFERENCES users (user_id)
+                ON DELETE CASCADE,
+            FOREIGN KEY (message_id) REFERENCES messages (message_id)
+                ON DELETE CASCADE
+        ) {table};
+        CREATE INDEX notifications_by_user ON notifications (user_id, seq);
+        CREATE INDEX notifications_unread
+            ON notifications (user_id, read_at, seq);
+        CREATE INDEX notifications_by_message ON notifications (message_id);
+        CREATE TABLE message_edits (
+            seq {serial},
+            message_id {id} NOT NULL,
+            editor_id {id} NOT NULL,
+            message_body {text} NOT NULL,
+            edited_at {time} NOT NULL,
+            FOREIGN KEY (message_id) REFERENCES messages (message_id)
+                ON DELETE CASCADE
+        ) {table};
+        CREATE INDEX message_edits_in_order ON message_edits (message_id, seq);
+        UPDATE participants SET
+            last_read_at = COALESCE((
+                SELECT m.sent_at FROM messages AS m
+                WHERE m.conversation_id = participants.conversation_id
+                ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1), ''),
+            last_read_seq = COALESCE((
+                SELECT m.seq FROM messages AS m
+                WHERE m.conversation_id = participants.conversation_id
+                ORDER BY m.sent_at DESC, m.seq DESC LIMIT 1), 0)
+    """)
+
+
 def token_revocation(transaction: Transaction) -> None:
-    """3: revoking tokens, seen by every process.
+    """4: revoking tokens, seen by every process.
 
     - ``users.token_version`` is carried by each token issued to the
       user; a password change or a logout everywhere raises it, which
@@ -171,7 +242,7 @@ def token_revocation(transaction: Transaction) -> None:
 
 
 def write_probe(transaction: Transaction) -> None:
-    """4: ``write_probe``, an always empty table that the health check
+    """5: ``write_probe``, an always empty table that the health check
     writes a row into and rolls back, to learn whether the database still
     accepts writes (probe.py)."""
     run(transaction, "CREATE TABLE write_probe (filler {text}) {table}")
@@ -180,6 +251,7 @@ def write_probe(transaction: Transaction) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     create_tables,
     keys_counts_and_rate_limits,
+    notifications_history_replies_and_read_state,
     token_revocation,
     write_probe,
 )

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from messaging_app.files import create_owner_only, make_folder
-from messaging_app.storage.engine import Dialect, Engine, Pool, Transaction
+from messaging_app.storage.engine import (SORT_KEY_DIGITS, Dialect, Engine,
+                                          Pool, Transaction)
 from messaging_app.storage.errors import (Busy, StorageError,
                                           UniqueViolation, Unavailable)
 
@@ -66,6 +67,20 @@ class SQLiteDialect(Dialect):
         subquery gives them (SQLite before 3.44 has no ORDER BY inside an
         aggregate)."""
         return f"json_group_array({item})"
+
+    def json_boolean(self, condition: str) -> str:
+        """Return json('true') or json('false'): text that json() marks as
+        JSON, so json_object embeds it as a literal."""
+        return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
+
+    def path_start(self, number: str, length: int) -> str:
+        """Return printf's zero-padded digits (SQLite's text has no
+        length)."""
+        return f"printf('%0{SORT_KEY_DIGITS}d', {number})"
+
+    def path_step(self, path: str, number: str) -> str:
+        """Return path || zero-padded digits."""
+        return f"{path} || printf('%0{SORT_KEY_DIGITS}d', {number})"
 
 
 class SQLiteEngine(Engine):

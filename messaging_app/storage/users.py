@@ -11,8 +11,10 @@ from typing import Literal
 
 from messaging_app.clock import utc_now
 from messaging_app.ids import new_id
-from messaging_app.storage.engine import Engine, Transaction
+from messaging_app.storage.cache import touch_lists
+from messaging_app.storage.engine import Engine, Transaction, placeholders
 from messaging_app.storage.errors import Duplicate, UniqueViolation
+from messaging_app.storage.readmarks import count_deleted_sender
 from messaging_app.storage.records import User
 
 LoginField = Literal["username", "email"]
@@ -29,11 +31,6 @@ def login_key(text: str) -> str:
     """Return the form of a username or email that uniqueness and login
     compare: NFKC, then case-folded."""
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-def placeholders(values: Sequence[object]) -> str:
-    """Return ``?, ?, ?`` with one placeholder per value."""
-    return ", ".join("?" for _ in values)
 
 
 class Users:
@@ -137,11 +134,15 @@ class Users:
                 (user_id,)))
 
     def delete(self, username: str) -> bool:
-        """Delete a user with their memberships and messages, in one
-        transaction; False when nobody has that username.
+        """Delete a user with everything that is theirs, in one
+        transaction: memberships and read markers, messages with their
+        history and notifications, the user's own notifications. False
+        when nobody has that username.
 
-        The conversations' message counts lose the user's messages first;
-        the database's cascades then remove the rows.
+        The conversations' message counts and the other participants'
+        unread counts lose the user's messages first, and the versions of
+        what caches keep change (see cache.py); the database's cascades
+        then remove the rows.
         """
         with self._engine.transaction(write=True) as transaction:
             user_id = transaction.value(
@@ -149,13 +150,31 @@ class Users:
                 (login_key(username),))
             if user_id is None:
                 return False
-            transaction.execute(
-                "UPDATE conversations SET message_count = message_count - ("
-                "SELECT p.message_count FROM participants AS p "
-                "WHERE p.conversation_id = conversations.conversation_id "
-                "AND p.user_id = ?) WHERE conversation_id IN ("
-                "SELECT conversation_id FROM participants WHERE user_id = ?)",
-                (user_id, user_id))
+            # Named ids rather than subqueries: MariaDB then locks these
+            # rows alone.
+            conversations = [row[0] for row in transaction.rows(
+                "SELECT conversation_id FROM participants WHERE user_id = ?",
+                (user_id,))]
+            if conversations:
+                forget_messages(transaction, user_id, conversations)
             transaction.execute("DELETE FROM users WHERE user_id = ?",
                                 (user_id,))
         return True
+
+
+def forget_messages(transaction: Transaction, user_id: str,
+                    conversations: Sequence[str]) -> None:
+    """Take a user's messages, about to be deleted, out of the counts of
+    their conversations and of the other participants, and make what
+    caches keep of those conversations stale."""
+    marks = placeholders(conversations)
+    transaction.execute(
+        f"UPDATE conversations SET message_count = message_count - ("
+        f"SELECT p.message_count FROM participants AS p "
+        f"WHERE p.conversation_id = conversations.conversation_id "
+        f"AND p.user_id = ?), version = version + 1 "
+        f"WHERE conversation_id IN ({marks})", [user_id, *conversations])
+    touch_lists(transaction, [row[0] for row in transaction.rows(
+        f"SELECT user_id FROM participants "
+        f"WHERE conversation_id IN ({marks})", conversations)])
+    count_deleted_sender(transaction, user_id, conversations)

@@ -4,8 +4,9 @@ a live HTTP server.
 
 ``api`` is the Application in this process on a database of its own,
 once on SQLite and once on a throwaway MariaDB: every test that uses it
-(through ``anonymous`` or ``make_person``) runs on both engines. ``server``
-is a real HTTP server, for the tests where the socket is the point.
+(through ``anonymous`` or ``make_person``) runs on both engines. ``chat`` is
+two of them in a conversation. ``server`` is a real HTTP server, for the
+tests where the socket is the point.
 """
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 
 from messaging_app.client import Client
 from messaging_app.server import ApiServer
-from messaging_app.testing import (InProcessApi, Person, fast_settings,
+from messaging_app.testing import (InProcessApi, Person,
+                                   conversation_between, fast_settings,
                                    in_process_api, live_server, register)
 from tools.mysql_testing import mysql_url
 
@@ -60,6 +62,13 @@ def anonymous(api: InProcessApi) -> Client:
 def make_person(api: InProcessApi) -> Callable[[], Person]:
     """Return a function that registers and logs in a new user."""
     return lambda: register(api.client())
+
+
+@pytest.fixture
+def chat(make_person: Callable[[], Person]) -> tuple[Person, Person, str]:
+    """Return two people and the messages path of their conversation."""
+    alice, bob = make_person(), make_person()
+    return alice, bob, conversation_between(alice, bob)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.server import ApiServer
 from messaging_app.storage.engine import Engine, close_quietly
+from messaging_app.testing import Person
 
 # Seconds before a test that waits for the server gives up.
 WAIT = 10
@@ -72,6 +73,15 @@ def hold(entered: threading.Event, release: threading.Event
         release.wait(WAIT)
         return json_response({"done": True})
     return slow
+
+
+def send(person: Person, path: str, body: str, **fields: object) -> dict:
+    """Post a message (with more ``fields``, such as ``parent_message``)
+    to a conversation's messages ``path`` and return it, asserting the
+    201."""
+    reply = person.client.post(path, {"message_body": body, **fields})
+    assert reply.status == 201, reply.body
+    return dict(reply.body)
 
 
 # Each engine's own switch that makes one connection refuse writes, the

@@ -64,8 +64,7 @@ def token(app: Application) -> str:
 
 @pytest.mark.parametrize("query, field", [
     ("page=\u00b2", "page"), ("page_size=\u00b9\u2070", "page_size"),
-    ("page=\u0663", "page"), ("page=1" + "0" * 5000, "page"),
-    ("page_size=" + "9" * 4301, "page_size")])
+    ("page=\u0663", "page"), ("page=1" + "0" * 5000, "page")])
 def test_numbers_that_int_refuses_are_400(
         app: Application, token: str, query: str, field: str) -> None:
     """Superscripts pass ``str.isdigit`` and fail ``int``; more than 4,300

@@ -234,3 +234,25 @@ def test_a_login_finding_every_hashing_slot_busy_is_refused_at_once(
     assert api.rows("SELECT COUNT(*) FROM users WHERE username = ?",
                     name) == [(0,)]
     assert client.post("/api/token/", login).status == 200
+
+
+def test_flat_edits_and_read_marks_are_limited_per_user(
+        set_limit: SetLimit, make_person: Callable[[], Person]) -> None:
+    """The flat message routes share the edits' limit; moving a read
+    marker and marking notifications read count against their own."""
+    author, reader = make_person(), make_person()
+    path = conversation_between(author, reader)
+    message = author.client.post(path, {"message_body": "one"}).body
+    flat = f"/api/messages/{message['message_id']}/"
+    set_limit("edits", 1)
+    set_limit("read_marks", 2)
+    assert author.client.patch(flat, {"message_body": "two"}).status == 200
+    assert_limited(author.client.delete(flat), "edits and deletions")
+    read = path.replace("/messages/", "/read/")
+    assert reader.client.post(read, {"message": None}).status == 200
+    notification = reader.client.get("/api/notifications/").body[
+        "results"][0]["notification_id"]
+    assert reader.client.post("/api/notifications/read/", {
+        "up_to": notification}).status == 200
+    assert_limited(reader.client.post(read, {"message": None}),
+                   "read marks")

@@ -74,7 +74,8 @@ def test_every_route_of_the_table_is_reachable() -> None:
     """Each entry resolves to itself with ids in its parameters."""
     for route in ROUTES:
         path = route.pattern.replace("{conversation_id}", ID).replace(
-            "{message_id}", ID).replace("{user_id}", ID)
+            "{message_id}", ID).replace("{user_id}", ID).replace(
+            "{notification_id}", ID)
         assert resolve(ROUTES, route.method, path).route is route
 
 
@@ -98,7 +99,11 @@ def test_only_accounts_tokens_health_and_schema_are_public() -> None:
                       ("POST", "/api/users/"), ("POST", "/api/token/"),
                       ("POST", "/api/token/refresh/"),
                       ("POST", "/api/token/logout/"),
-                      ("POST", "/api/token/blacklist/")}
+                      ("POST", "/api/token/blacklist/"),
+                      ("POST", "/api/auth/register/"),
+                      ("POST", "/api/auth/login/"),
+                      ("POST", "/api/auth/token/"),
+                      ("POST", "/api/auth/token/refresh/")}
 
 
 def test_every_write_and_public_route_names_a_known_rate_limit() -> None:

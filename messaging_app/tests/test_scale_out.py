@@ -4,7 +4,8 @@ land on either and the answer is the same.
 
 Each test starts two ``python -m messaging_app serve`` processes on one
 SQLite file or one MariaDB database: a message posted through one is read
-through the other; the rate limit counts across both; a deleted user is
+through the other, also on a page the other served before and keeps; the
+rate limit counts across both; a deleted user is
 refused by both; sixteen clients posting through both at once lose and
 duplicate nothing, in one order per conversation; killing one process
 with SIGKILL mid-stream loses no acknowledged message. Every wait has a
@@ -89,7 +90,10 @@ def on(person: Person, client: ApiClient) -> Client:
 def test_a_message_posted_through_one_is_read_through_the_other(
         make_pair: Callable[..., Pair]) -> None:
     """Posted through the first process, listed by the second; a token
-    issued by one works on the other."""
+    issued by one works on the other. Each process keeps the first pages
+    it served (the page cache is on by default): the page and the list
+    the second served show a post made through the first on the very
+    next read."""
     first, second = make_pair().clients()
     alice, bob = register(first), register(second)
     path = conversation_between(alice, bob)
@@ -99,6 +103,14 @@ def test_a_message_posted_through_one_is_read_through_the_other(
     assert [m["message_id"] for m in page["results"]] == [
         sent.body["message_id"]]
     assert on(alice, second).get(path).body == page
+    listed = on(alice, second).get("/api/conversations/").body["results"]
+    assert listed[0]["unread_count"] == 0
+    answer = on(bob, first).post(path, {"message_body": "back"}).body
+    page = on(alice, second).get(path).body
+    assert [m["message_id"] for m in page["results"]] == [
+        sent.body["message_id"], answer["message_id"]]
+    listed = on(alice, second).get("/api/conversations/").body["results"]
+    assert listed[0]["unread_count"] == 1
 
 
 def test_the_rate_limit_counts_across_both_processes(

@@ -4,6 +4,7 @@ database): migrations, counts, pages, uniqueness, failures, and the
 SQLite-only properties of the file."""
 import json
 import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from messaging_app.storage import messages as messages_module
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
 from messaging_app.tests.helpers import wait_until
-from tools.mysql_testing import mysql_url
+from tools.mysql_testing import memory_folder, mysql_url
 from tools.mysql_server import start_throwaway
 
 # The schema of databases made before the storage package (version 1),
@@ -269,10 +270,10 @@ def test_an_edit_or_delete_of_a_gone_message_finds_nothing(
     conversation_id, first, _ = a_conversation(storage)
     message = storage.messages.add(conversation_id, first, "soon gone")
     assert message is not None
-    edited = storage.messages.edit(message.message_id, "changed")
+    edited = storage.messages.edit(message.message_id, "changed", first)
     assert edited is not None and edited.edited_at is not None
     assert storage.messages.delete(message.message_id)
-    assert storage.messages.edit(message.message_id, "again") is None
+    assert storage.messages.edit(message.message_id, "again", first) is None
     assert storage.messages.get(message.message_id) is None
 
 
@@ -499,7 +500,8 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
     the database cannot be reached (no Retry-After: waiting a second will
     not help); once the server is back, pooled connections reconnect and
     the next check is a 200."""
-    server = start_throwaway(tmp_path / "mariadb")
+    folder = tempfile.TemporaryDirectory(dir=memory_folder())
+    server = start_throwaway(Path(folder.name))
     try:
         url = mysql_url(server.env(), "health")
         with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
@@ -515,6 +517,7 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
             assert client.get("/api/health/").status == 200
     finally:
         server.stop()
+        folder.cleanup()
 
 
 def test_a_page_built_by_the_database_matches_one_built_here(
@@ -527,7 +530,7 @@ def test_a_page_built_by_the_database_matches_one_built_here(
     sent = [storage.messages.add(conversation_id, first, text)
             for text in texts]
     edited = storage.messages.edit(sent[0].message_id if sent[0] else "",
-                                   "edited")
+                                   "edited", first)
     expected = [message(one) for one in [edited, *sent[1:]] if one]
     _, text = storage.messages.page(
         MessageFilter(conversation_id=conversation_id), 10, 0, False,
@@ -569,3 +572,25 @@ def test_a_pool_hands_connections_in_the_order_they_were_asked() -> None:
     assert not impatient._waiting
     impatient.give_back(kept)
     impatient.give_back(impatient.borrow())
+
+
+def test_a_chronological_page_takes_the_newest_and_lists_them_oldest_first(
+        storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The latest messages in sending order, from one conversation and
+    from many merged in parts."""
+    monkeypatch.setattr(messages_module, "CONVERSATIONS_PER_STATEMENT", 2)
+    me = add_user(storage, "me")
+    conversations = [storage.conversations.create(
+        [me, add_user(storage, f"friend{n}")]).conversation_id
+        for n in range(3)]
+    sent = [f"m{n}" for n in range(9)]
+    for n, body in enumerate(sent):
+        storage.messages.add(conversations[n % 3], me, body)
+    for selection, expected in (
+            (MessageFilter(conversation_id=conversations[0]),
+             ["m3", "m6"]),
+            (MessageFilter(member_id=me), ["m4", "m5", "m6", "m7", "m8"])):
+        _, text = storage.messages.page(
+            selection, len(expected), 0, True, MESSAGE, chronological=True)
+        assert [message["message_body"] for message in json.loads(text)] \
+            == expected

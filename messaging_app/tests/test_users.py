@@ -6,11 +6,11 @@ from typing import Callable
 import pytest
 
 from messaging_app.client import Client
-from messaging_app.testing import InProcessApi, Person
+from messaging_app.testing import UNKNOWN_ID, InProcessApi, Person
 
 CHALLENGE = 'Bearer realm="api"'
-PUBLIC_FIELDS = {"user_id", "username", "first_name", "last_name", "role",
-                 "created_at"}
+PUBLIC_FIELDS = {"id", "user_id", "username", "first_name", "last_name",
+                 "role", "created_at"}
 
 
 def account(name: str, **changes: object) -> dict:
@@ -40,6 +40,7 @@ def test_registration_returns_the_user_without_the_password(
     assert reply.body["role"] == "guest"
     assert reply.body["phone_number"] == "+1 555 0100"
     assert uuid.UUID(reply.body["user_id"])
+    assert reply.body["id"] == reply.body["user_id"]
     assert b"long-enough-pw" not in reply.raw
     stored = api.rows("SELECT password_hash FROM users WHERE "
                       "username = 'grace'")[0][0]
@@ -200,7 +201,7 @@ def test_another_user_shows_public_fields_only(
     assert own.body == viewer.user
 
 
-@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "42", "not-a-uuid"])
+@pytest.mark.parametrize("user_id", [UNKNOWN_ID, "42", "not-a-uuid"])
 def test_an_unknown_or_malformed_user_id_is_404(
         make_person: Callable[[], Person], user_id: str) -> None:
     """Unknown and malformed ids alike are a JSON 404."""

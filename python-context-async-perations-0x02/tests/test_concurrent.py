@@ -12,7 +12,8 @@ import sqlite3
 import threading
 from functools import partial
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -34,7 +35,7 @@ def meeting_connection(barrier: threading.Barrier) -> type:
         """
 
         def execute(self, sql: str,
-                    parameters: Optional[Sequence[Any]] = ()) -> Any:
+                    parameters: Sequence[Any] | None = ()) -> Any:
             """Wait for the other query at the barrier, then run this one."""
             barrier.wait()
             return super().execute(sql, parameters)
@@ -81,7 +82,7 @@ def test_one_after_the_other_the_queries_never_meet(
     """
     meet_at(monkeypatch, threading.Barrier(2, timeout=0.2))
 
-    async def in_turn() -> List[Any]:
+    async def in_turn() -> list[Any]:
         """Await one query, then the other."""
         return [await task.async_fetch_users(),
                 await task.async_fetch_older_users()]

@@ -6,7 +6,8 @@ so the tests count queries instead of guessing.
 """
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterator, List, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ class TracedConnection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Open the connection and start recording."""
         super().__init__(*args, **kwargs)
-        self.statements: List[str] = []
+        self.statements: list[str] = []
         self.set_trace_callback(self.statements.append)
 
 
@@ -45,7 +46,7 @@ def traced(users_db: Path) -> Iterator[TracedConnection]:
 
 @task.cache_query
 def select(conn: sqlite3.Connection, query: str,
-           params: Sequence[Any] = ()) -> List[Any]:
+           params: Sequence[Any] = ()) -> list[Any]:
     """Run ``query`` with ``params`` and return its rows."""
     return conn.execute(query, params).fetchall()
 

@@ -4,7 +4,7 @@ import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -21,7 +21,7 @@ LOG_LINE = re.compile(r"\[(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] "
 def logged_time(line: str, query: str) -> datetime:
     """Check that ``line`` is one log line for ``query``; return its time."""
     match = LOG_LINE.fullmatch(line)
-    assert match, "not a log line: {!r}".format(line)
+    assert match, f"not a log line: {line!r}"
     assert match["query"] == query
     return datetime.strptime(match["stamp"], "%Y-%m-%d %H:%M:%S")
 
@@ -34,7 +34,7 @@ def now_to_the_second() -> datetime:
 def test_the_line_is_printed_before_the_query_runs(
         users_db: Path, capsys: pytest.CaptureFixture) -> None:
     """SQLite's trace callback, called as the query starts, sees the line."""
-    printed_when_sqlite_ran: List[str] = []
+    printed_when_sqlite_ran: list[str] = []
 
     @log.log_queries
     def first_name(query: str) -> Any:

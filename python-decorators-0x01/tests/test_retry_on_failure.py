@@ -8,7 +8,8 @@ releases the lock is the pause after the failures the test wants.
 """
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Iterator, List
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ class Attempts:
     def __init__(self, database: Path) -> None:
         """Remember the database file to read."""
         self.database = database
-        self.errors: List[BaseException] = []
+        self.errors: list[BaseException] = []
 
     def __call__(self) -> int:
         """Count the users; fail at once when the database is locked."""
@@ -58,7 +59,7 @@ class Attempts:
 
 
 def pauses_releasing(lock: sqlite3.Connection, after: int,
-                     pauses: List[float]) -> Callable[[float], None]:
+                     pauses: list[float]) -> Callable[[float], None]:
     """Return a ``sleep`` that records its delay and, at pause ``after``,
     releases the lock."""
     def sleep(seconds: float) -> None:
@@ -72,7 +73,7 @@ def pauses_releasing(lock: sqlite3.Connection, after: int,
 def test_two_failures_then_success_make_three_calls(
         users_db: Path, lock: sqlite3.Connection) -> None:
     """Locked twice, then released: three calls and two pauses of delay."""
-    pauses: List[float] = []
+    pauses: list[float] = []
     attempts = Attempts(users_db)
     count_users = task.retry_on_failure(
         retries=3, delay=1, sleep=pauses_releasing(lock, 2, pauses))(
@@ -85,7 +86,7 @@ def test_two_failures_then_success_make_three_calls(
 def test_a_lasting_failure_makes_retries_plus_one_calls(
         users_db: Path, lock: sqlite3.Connection) -> None:
     """Still locked after every retry: 4 calls, 3 pauses, the last error."""
-    pauses: List[float] = []
+    pauses: list[float] = []
     attempts = Attempts(users_db)
     count_users = task.retry_on_failure(
         retries=3, delay=2, sleep=pauses.append)(attempts)
@@ -98,8 +99,8 @@ def test_a_lasting_failure_makes_retries_plus_one_calls(
 
 def test_other_errors_are_not_retried() -> None:
     """A ValueError goes straight through after one call, with no pause."""
-    pauses: List[float] = []
-    calls: List[int] = []
+    pauses: list[float] = []
+    calls: list[int] = []
 
     @task.retry_on_failure(retries=3, delay=1, sleep=pauses.append)
     def reject() -> None:

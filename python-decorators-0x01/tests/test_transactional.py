@@ -2,7 +2,7 @@
 """Tests of ``transactional`` (2-transactional.py) on a real ``users.db``."""
 import sqlite3
 from pathlib import Path
-from typing import Any, Tuple
+from typing import Any
 
 import pytest
 
@@ -26,7 +26,7 @@ def email_of(database: Path, user_id: int) -> str:
 @task.with_db_connection
 @task.transactional
 def give_user_1_the_email_of(conn: sqlite3.Connection,
-                             other_ids: Tuple[int, int]) -> None:
+                             other_ids: tuple[int, int]) -> None:
     """Change user 1's e-mail, then copy one user's e-mail to another.
 
     The second change breaks the UNIQUE constraint when both ids are real

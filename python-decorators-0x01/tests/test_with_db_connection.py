@@ -2,7 +2,7 @@
 """Tests of ``with_db_connection`` (1-with_db_connection.py)."""
 import sqlite3
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 import pytest
 
@@ -21,7 +21,7 @@ def assert_closed(conn: sqlite3.Connection) -> None:
 
 def test_the_connection_is_closed_after_success(users_db: Path) -> None:
     """The function gets an open connection, closed once it returns."""
-    seen: List[sqlite3.Connection] = []
+    seen: list[sqlite3.Connection] = []
 
     @task.with_db_connection
     def count_users(conn: sqlite3.Connection) -> int:
@@ -35,7 +35,7 @@ def test_the_connection_is_closed_after_success(users_db: Path) -> None:
 
 def test_the_connection_is_closed_after_an_exception(users_db: Path) -> None:
     """The function's exception goes through; the connection is closed."""
-    seen: List[sqlite3.Connection] = []
+    seen: list[sqlite3.Connection] = []
 
     @task.with_db_connection
     def fail(conn: sqlite3.Connection) -> None:

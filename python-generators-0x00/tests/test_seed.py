@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """The seed's promises: checked input, one transaction, clear errors."""
 from pathlib import Path
-from typing import Dict
 
 import pytest
 
@@ -31,7 +30,7 @@ def test_a_bad_row_names_file_and_line_and_inserts_nothing(
     with seed.open_connection(database=seed.DATABASE) as connection:
         with pytest.raises(seed.SeedError) as raised:
             seed.insert_data(connection, str(path))
-    assert str(raised.value) == "{}, {}.".format(path, message)
+    assert str(raised.value) == f"{path}, {message}."
     assert sql("SELECT COUNT(*) FROM user_data") == before
     assert sql("SELECT COUNT(*) FROM user_data WHERE email LIKE %s",
                ("%@seed.test",)) == [(0,)]
@@ -53,7 +52,7 @@ def test_an_empty_file_or_wrong_header_is_refused(
 
 
 def test_the_seed_script_reports_a_bad_csv_in_one_sentence(
-        mysql_env: Dict[str, str], sql: object, tmp_path: Path) -> None:
+        mysql_env: dict[str, str], sql: object, tmp_path: Path) -> None:
     """0-main.py on a folder with a broken CSV: one line, status 1."""
     for name in ("seed.py", "0-main.py"):
         (tmp_path / name).write_text((FOLDER / name).read_text())

@@ -8,7 +8,7 @@ own count of bytes sent, not by a clock.
 import itertools
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
