@@ -33,8 +33,8 @@ def read_account(data: dict[str, object]) -> NewAccount:
     email = fields.matching("email", EMAIL, "Enter a valid email address.",
                             max_length=254)
     password = fields.password()
-    first_name = fields.text("first_name")
-    last_name = fields.text("last_name")
+    first_name = fields.name("first_name")
+    last_name = fields.name("last_name")
     phone_number = fields.text("phone_number", max_length=32, min_length=0,
                                required=False) or None
     if (password and "password_confirm" in data

@@ -14,9 +14,9 @@ from typing import List, Optional
 
 from messaging_app.auth import authenticate
 from messaging_app.errors import ApiError, ServiceUnavailable
-from messaging_app.middleware import (check_open_hours, check_rate,
-                                      check_role)
-from messaging_app.passwords import PasswordChecker
+from messaging_app.middleware import (check_open_hours,
+                                      check_route_limit, check_role)
+from messaging_app.passwords import HashingBusy, PasswordChecker
 from messaging_app.request import Request
 from messaging_app.requestlog import RequestLog
 from messaging_app.response import Response, error_response
@@ -29,6 +29,8 @@ from messaging_app.storage import (Busy, Unavailable, VersionedCache,
 from messaging_app.tokens import TokenService
 
 logger = logging.getLogger("messaging_app")
+HASHING_BUSY = ("The server is busy checking other passwords; try again "
+                "in a second.")
 
 
 class Application:
@@ -52,6 +54,8 @@ class Application:
             logger.warning("request %s: %s", request.request_id, error)
             response = error_response(ServiceUnavailable(
                 str(error), retry=isinstance(error, Busy)))
+        except HashingBusy:
+            response = error_response(ServiceUnavailable(HASHING_BUSY))
         except Exception:
             logger.exception("request %s failed", request.request_id)
             response = error_response(ApiError())
@@ -79,9 +83,8 @@ class Application:
                                         services.storage)
             check_open_hours(settings.open_hours)
             check_role(settings.allowed_roles, request.user)
-        if match.route.rate_limited:
-            check_rate(services.storage.rate_limits,
-                       f"messages:{request.client_ip}", settings.rate_limit)
+        if match.route.limit is not None:
+            check_route_limit(services, match.route.limit, request)
         return match.route.view(services, request, **match.params)
 
     def close(self) -> None:
@@ -98,7 +101,8 @@ def build_services(settings: Settings) -> Services:
                           settings.access_token_minutes * 60,
                           settings.refresh_token_days * 86400)
     return Services(settings, storage, tokens,
-                    PasswordChecker(settings.password_cost))
+                    PasswordChecker(settings.password_cost,
+                                    settings.hashing_slots))
 
 
 def build_application(settings: Settings,

@@ -8,7 +8,8 @@ from typing import Mapping
 
 from messaging_app.errors import Unauthorized
 from messaging_app.storage import Storage, User
-from messaging_app.tokens import ACCESS, InvalidToken, TokenService
+from messaging_app.tokens import (ACCESS, InvalidToken, TokenService,
+                                  Verified)
 
 INVALID = "Given token not valid for any token type"
 
@@ -28,12 +29,27 @@ def bearer_token(headers: Mapping[str, str]) -> str:
 
 def authenticate(headers: Mapping[str, str], tokens: TokenService,
                  storage: Storage) -> User:
-    """Return the user whose valid access token the request carries."""
+    """Return the user whose valid access token the request carries.
+
+    The user's row is read on every request, which is what refuses the
+    token of a deleted user, and of one who has since changed their
+    password or logged out everywhere (an older token version).
+    """
     try:
-        user_id = tokens.verify(bearer_token(headers), ACCESS)
+        verified = tokens.verify(bearer_token(headers), ACCESS)
     except InvalidToken:
         raise Unauthorized(INVALID, token_sent=True) from None
-    user = storage.users.by_id(user_id)
+    return token_owner(storage, verified)
+
+
+def token_owner(storage: Storage, verified: Verified,
+                revoked: str = INVALID) -> User:
+    """Return the user a verified token belongs to; 401 when the user is
+    gone, or with the sentence ``revoked`` when the token's version has
+    been revoked."""
+    user = storage.users.by_id(verified.user_id)
     if user is None:
         raise Unauthorized("User not found.", token_sent=True)
+    if user.token_version != verified.version:
+        raise Unauthorized(revoked, token_sent=True)
     return user

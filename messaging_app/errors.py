@@ -149,10 +149,11 @@ class TooManyRequests(ApiError):
 
     status = 429
 
-    def __init__(self, retry_after: int) -> None:
-        """Tell the client how many seconds to wait."""
+    def __init__(self, retry_after: int, counts: str = "requests") -> None:
+        """Tell the client what it sent too many of and how many seconds
+        to wait."""
         super().__init__(
-            f"Too many messages; try again in {retry_after} seconds.")
+            f"Too many {counts}; try again in {retry_after} seconds.")
         self.retry_after = retry_after
 
     def headers(self) -> Headers:

@@ -153,11 +153,23 @@ SCHEMAS = {
         "required": ["refresh"],
         "properties": {"refresh": TOKEN},
     },
-    "Access": {
+    "Logout": {
+        "description": "A refresh token to give up; with everywhere, "
+                       "every token of its account issued so far.",
         "type": "object",
-        "required": ["access"],
-        "properties": {"access": TOKEN},
+        "required": ["refresh"],
+        "properties": {"refresh": TOKEN, "everywhere": {"type": "boolean"}},
     },
+    "PasswordChange": {
+        "type": "object",
+        "required": ["old_password", "new_password"],
+        "properties": {
+            "old_password": {"type": "string", "minLength": 1,
+                             "maxLength": 1024},
+            "new_password": {"type": "string", "minLength": 8,
+                             "maxLength": 1024}},
+    },
+    "Empty": {"type": "object", "maxProperties": 0},
     "NewConversation": dict(
         one_spelling_of("participants"), type="object",
         properties=spellings("participants", PARTICIPANTS)),
@@ -268,8 +280,10 @@ ERRORS = {
     "411": "The request has a body but no Content-Length.",
     "413": "The body is larger than the server accepts.",
     "415": "The body is not JSON.",
-    "429": "Too many messages from this address; retry later.",
-    "503": "The database does not answer.",
+    "429": "Over a rate limit (of this address, this user or this "
+           "account); retry after Retry-After seconds.",
+    "503": "The database does not answer, or cannot save (read-only, "
+           "full); or every password hashing slot is busy.",
 }
 BODY_ERRORS = ("400", "411", "413", "415")
 PAGINATION = (
@@ -318,15 +332,28 @@ FLAT_MESSAGE = "/api/messages/{message_id}/"
 
 OPERATIONS: Tuple[Operation, ...] = (
     Operation("POST", "/api/users/", "Register a user.",
-              ("201", "User"), "Registration", BODY_ERRORS, public=True),
+              ("201", "User"), "Registration",
+              BODY_ERRORS + ("429", "503"), public=True),
     Operation("POST", "/api/token/", "Log in: an access and a refresh "
               "token.", ("200", "TokenPair"), "Credentials",
-              BODY_ERRORS + ("401",), public=True),
-    Operation("POST", "/api/token/refresh/", "A new access token for a "
-              "refresh token.", ("200", "Access"), "Refresh",
-              BODY_ERRORS + ("401",), public=True),
+              BODY_ERRORS + ("401", "429", "503"), public=True),
+    Operation("POST", "/api/token/refresh/", "A new access and refresh "
+              "token for a refresh token, which stops working.",
+              ("200", "TokenPair"), "Refresh",
+              BODY_ERRORS + ("401", "429"), public=True),
+    Operation("POST", "/api/token/logout/", "Give up a refresh token (or "
+              "every token of its account).", ("200", "Empty"), "Logout",
+              BODY_ERRORS + ("401", "429"), public=True),
+    Operation("POST", "/api/token/blacklist/", "The same as "
+              "/api/token/logout/, under simplejwt's name.",
+              ("200", "Empty"), "Logout", BODY_ERRORS + ("401", "429"),
+              public=True),
     Operation("GET", "/api/users/me/", "The caller.", ("200", "User"),
               errors=("401",)),
+    Operation("POST", "/api/users/me/password/", "Change one's password: "
+              "every token issued before stops working; a new pair.",
+              ("200", "TokenPair"), "PasswordChange",
+              BODY_ERRORS + ("401", "429", "503")),
     Operation("GET", "/api/users/{user_id}/", "A user's public fields.",
               ("200", "User"), errors=("401", "404")),
     Operation("GET", "/api/conversations/", "The caller's conversations.",
@@ -335,7 +362,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("POST", "/api/conversations/", "Open a conversation with "
               "other users; the caller joins it.",
               ("201", "ConversationDetail"), "NewConversation",
-              BODY_ERRORS + ("401",)),
+              BODY_ERRORS + ("401", "429")),
     Operation("GET", CONVERSATION, "One conversation of the caller, with "
               "its latest messages.", ("200", "ConversationDetail"),
               errors=OBJECT_ERRORS),
@@ -350,9 +377,9 @@ OPERATIONS: Tuple[Operation, ...] = (
               errors=OBJECT_ERRORS),
     Operation("PATCH", MESSAGE, "Edit one's own message.",
               ("200", "Message"), "MessageBody",
-              BODY_ERRORS + OBJECT_ERRORS),
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("DELETE", MESSAGE, "Delete one's own message (or any, as "
-              "an admin).", ("204", None), errors=OBJECT_ERRORS),
+              "an admin).", ("204", None), errors=OBJECT_ERRORS + ("429",)),
     Operation("GET", "/api/messages/", "Messages of all the caller's "
               "conversations (unread: only those after the caller's read "
               "markers).", ("200", "Page:Message"),
@@ -366,10 +393,10 @@ OPERATIONS: Tuple[Operation, ...] = (
               ("200", "Message"), errors=OBJECT_ERRORS),
     Operation("PATCH", FLAT_MESSAGE, "Edit one's own message, found by its "
               "id alone.", ("200", "Message"), "MessageBody",
-              BODY_ERRORS + OBJECT_ERRORS),
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("DELETE", FLAT_MESSAGE, "Delete one's own message (or any, "
               "as an admin), found by its id alone.", ("204", None),
-              errors=OBJECT_ERRORS),
+              errors=OBJECT_ERRORS + ("429",)),
     Operation("GET", MESSAGE + "history/", "The texts a message's edits "
               "replaced, oldest first.", ("200", "Page:Edit"),
               errors=("400",) + OBJECT_ERRORS, query=PAGINATION),
@@ -380,20 +407,21 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("POST", CONVERSATION + "read/", "Move the caller's read "
               "marker forward onto a message (the latest without one).",
               ("200", "ReadState"), "ReadMarker",
-              BODY_ERRORS + OBJECT_ERRORS),
+              BODY_ERRORS + OBJECT_ERRORS + ("429",)),
     Operation("GET", "/api/notifications/", "The caller's notifications, "
               "newest first.", ("200", "Page:Notification"),
               errors=("400", "401", "404"), query=PAGINATION + UNREAD),
     Operation("POST", "/api/notifications/read/", "Mark a notification "
               "of the caller and every older one read.",
-              ("200", "Marked"), "ReadUpTo", BODY_ERRORS + ("401",)),
+              ("200", "Marked"), "ReadUpTo",
+              BODY_ERRORS + ("401", "429")),
     Operation("POST", "/api/notifications/{notification_id}/read/",
               "Mark one notification of the caller read.",
-              ("200", "Notification"), errors=("401", "404")),
+              ("200", "Notification"), errors=("401", "404", "429")),
     Operation("GET", "/api/health/", "Liveness and a database check.",
               ("200", "Health"), errors=("503",), public=True),
     Operation("GET", "/api/schema/", "This document.", ("200", "Document"),
-              public=True),
+              errors=("429",), public=True),
 )
 
 

@@ -4,11 +4,19 @@ A stored hash reads ``pbkdf2_sha256$ITERATIONS$SALT$HASH`` (salt and hash in
 base64), so the cost can be raised later: a login with an older, cheaper
 hash stores a new one at the current cost. PBKDF2 was chosen over scrypt
 because each login thread then needs kilobytes, not 128 MiB, of memory.
+
+Hashing is the one costly thing an anonymous client can ask for, so it
+runs in a bounded number of slots (one per core by default): a request
+that finds every slot taken is refused at once (``HashingBusy``, a 503
+with Retry-After) instead of waiting behind a flood of logins.
 """
 import base64
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 ALGORITHM = "pbkdf2_sha256"
@@ -54,27 +62,44 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(candidate, decode(digest))
 
 
-class PasswordChecker:
-    """Checks logins at one cost, also for users that do not exist."""
+class HashingBusy(Exception):
+    """Every hashing slot is taken: the request is refused, not queued."""
 
-    def __init__(self, iterations: int) -> None:
+
+class PasswordChecker:
+    """Checks logins at one cost, also for users that do not exist, with
+    at most ``slots`` hashes running at once."""
+
+    def __init__(self, iterations: int, slots: int = 1) -> None:
         """Hash at ``iterations``; prepare a decoy hash at the same cost."""
         self.iterations = iterations
+        self._slots = threading.BoundedSemaphore(slots)
         # Checking an unknown user against a decoy costs as much as a
         # wrong password, so timing does not tell which usernames exist.
         self._decoy = hash_password(secrets.token_urlsafe(16), iterations)
 
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a hashing slot for the block; HashingBusy at once when
+        none is free."""
+        if not self._slots.acquire(blocking=False):
+            raise HashingBusy()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
     def hash(self, password: str) -> str:
-        """Hash a new password at the current cost."""
-        return hash_password(password, self.iterations)
+        """Hash a new password at the current cost, in a slot."""
+        with self.slot():
+            return hash_password(password, self.iterations)
 
     def check(self, password: str, encoded: Optional[str]) -> bool:
-        """Tell whether the password matches; False when ``encoded`` is
-        None (no such user), after the same amount of work."""
-        if encoded is None:
-            verify_password(password, self._decoy)
-            return False
-        return verify_password(password, encoded)
+        """Tell whether the password matches, in a slot; False when
+        ``encoded`` is None (no such user), after the same work."""
+        with self.slot():
+            return verify_password(password, encoded or self._decoy) \
+                and encoded is not None
 
     def outdated(self, encoded: str) -> bool:
         """Tell whether a stored hash is cheaper than the current cost."""

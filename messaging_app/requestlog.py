@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
-from messaging_app.http11 import is_token
 from messaging_app.clock import utc_now
+from messaging_app.files import make_folder, owner_only_opener
+from messaging_app.http11 import is_token
 
 logger = logging.getLogger("messaging_app")
 
@@ -73,12 +74,12 @@ class RequestLog:
     pass one that fails)."""
 
     def __init__(self, path: Path, file: BinaryIO | None = None) -> None:
-        """Open the log file for appending, creating its folder, and start
-        the flushing thread."""
+        """Open the log file for appending (created owner-only, with its
+        folder), and start the flushing thread."""
         self.path = path
         if file is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            file = open(path, "ab", buffering=0)
+            make_folder(path.parent)
+            file = open(path, "ab", buffering=0, opener=owner_only_opener)
         self._file = file
         self._lock = threading.Lock()
         # One flush at a time, so that lines reach the file in order.

@@ -46,15 +46,15 @@ class ProtectedNotFound(NotFound):
 class Route:
     """One line of the route table: method, path pattern and view.
 
-    ``public`` routes need no token; ``rate_limited`` ones send messages
-    and count against the per-address limit.
+    ``public`` routes need no token; ``limit`` names the rate limit a
+    request counts against (see settings.RATE_LIMITS), if any.
     """
 
     method: str
     pattern: str
     view: Callable = field(compare=False)
     public: bool = False
-    rate_limited: bool = False
+    limit: str | None = None
     regex: Pattern = field(init=False, repr=False, compare=False)
     shape: Pattern = field(init=False, repr=False, compare=False)
 

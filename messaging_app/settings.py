@@ -7,9 +7,11 @@ sees when a value is wrong. The secret key that signs tokens is read from
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from messaging_app.files import OWNER_ONLY, loose_mode, make_folder
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB = PACKAGE_DIR.parent / "var" / "messaging.sqlite3"
@@ -23,12 +25,52 @@ class SettingsError(ValueError):
     """A setting has a value the server cannot use."""
 
 
+# What a rate limit counts by: the client's address (IPv6 by its /64),
+# the authenticated user, or the account a login names.
+ADDRESS = "address"
+USER = "user"
+ACCOUNT = "account"
+
+
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``limit`` messages per ``window_seconds`` from one address."""
+    """At most ``limit`` hits per ``window_seconds`` for one key: the
+    client's address, the caller or the account named, as ``per`` says;
+    ``counts`` names the hits in the 429's sentence."""
 
     limit: int
     window_seconds: float
+    per: str = ADDRESS
+    counts: str = "requests"
+
+
+# Every rate limit by name, with its default: well above what a person
+# does (a person types a message every few seconds at most, logs in a few
+# times a day, registers once), and what a script reaches at once. Routes
+# name the limit they count against (routes.py); the login view also
+# counts against ``login_account``.
+RATE_LIMITS: dict[str, RateLimit] = {
+    "messages": RateLimit(30, 60, ADDRESS, "messages"),
+    "edits": RateLimit(60, 60, USER, "edits and deletions"),
+    "conversations": RateLimit(20, 600, USER, "new conversations"),
+    "registration": RateLimit(10, 3600, ADDRESS, "registrations"),
+    "login": RateLimit(20, 60, ADDRESS, "login attempts"),
+    "login_account": RateLimit(10, 600, ACCOUNT,
+                               "login attempts for this account"),
+    "tokens": RateLimit(60, 60, ADDRESS, "token requests"),
+    "password": RateLimit(10, 3600, USER, "password changes"),
+    "read_marks": RateLimit(120, 60, USER, "read marks"),
+    "schema": RateLimit(60, 60, ADDRESS, "requests for the schema"),
+}
+
+
+def default_hashing_slots() -> int:
+    """Return how many passwords may be hashed at once: one per core this
+    process may run on (hashing releases the interpreter's lock)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -43,7 +85,8 @@ class Settings:
     access_token_minutes: float = 15
     refresh_token_days: float = 7
     log_file: Path | None = None
-    rate_limit: RateLimit = RateLimit(30, 60)
+    rate_limits: dict[str, RateLimit] = field(
+        default_factory=lambda: dict(RATE_LIMITS))
     max_body_bytes: int = 1 << 20
     max_connections: int = 512
     max_connections_per_address: int = 32
@@ -52,6 +95,7 @@ class Settings:
     body_timeout: float = 30
     base_url: str = ""
     password_cost: int = DEFAULT_PASSWORD_COST
+    hashing_slots: int = field(default_factory=default_hashing_slots)
     open_hours: tuple[int, int] | None = None
     allowed_roles: tuple[str, ...] = ()
     page_cache: bool = True
@@ -93,18 +137,37 @@ def positive_number(env: Mapping[str, str], name: str, default: float,
     return value
 
 
-def parse_rate_limit(text: str) -> RateLimit:
-    """Parse ``"30/60"`` (30 messages per 60 seconds) into a RateLimit."""
+def rate_limit_variable(name: str) -> str:
+    """Return the variable that sets the rate limit ``name``: the
+    curriculum's ``MESSAGING_RATE_LIMIT`` for messages,
+    ``MESSAGING_RATE_LIMIT_LOGIN`` for ``login`` and so on."""
+    if name == "messages":
+        return "MESSAGING_RATE_LIMIT"
+    return f"MESSAGING_RATE_LIMIT_{name.upper()}"
+
+
+def parse_rate_limit(text: str, name: str = "messages") -> RateLimit:
+    """Parse ``"30/60"`` (30 hits per 60 seconds) into the rate limit
+    ``name``, which keeps what it counts by from its default."""
     count, _, window = text.partition("/")
     try:
-        limit = RateLimit(int(count), float(window))
+        limit, seconds = int(count), float(window)
     except ValueError:
-        limit = RateLimit(0, 0)
-    if limit.limit <= 0 or limit.window_seconds <= 0:
+        limit, seconds = 0, 0
+    if limit <= 0 or not 0 < seconds < float("inf"):
         raise SettingsError(
-            "MESSAGING_RATE_LIMIT must look like 30/60 (messages per "
-            f"seconds), not {text!r}.")
-    return limit
+            f"{rate_limit_variable(name)} must look like 30/60 "
+            f"({RATE_LIMITS[name].counts} per seconds), not {text!r}.")
+    return replace(RATE_LIMITS[name], limit=limit, window_seconds=seconds)
+
+
+def read_rate_limits(env: Mapping[str, str]) -> dict[str, RateLimit]:
+    """Read every rate limit from its variable, or take its default."""
+    limits = {}
+    for name, default in RATE_LIMITS.items():
+        text = env.get(rate_limit_variable(name), "").strip()
+        limits[name] = parse_rate_limit(text, name) if text else default
+    return limits
 
 
 def parse_open_hours(text: str) -> tuple[int, int] | None:
@@ -185,8 +248,7 @@ def load_settings(env: Mapping[str, str] = os.environ,
             env, "MESSAGING_REFRESH_TOKEN_DAYS",
             Settings.refresh_token_days, float),
         log_file=Path(log_file).resolve() if log_file else None,
-        rate_limit=parse_rate_limit(
-            env.get("MESSAGING_RATE_LIMIT", "").strip() or "30/60"),
+        rate_limits=read_rate_limits(env),
         max_body_bytes=positive_number(
             env, "MESSAGING_MAX_BODY_BYTES", Settings.max_body_bytes),
         max_connections=positive_number(
@@ -205,6 +267,8 @@ def load_settings(env: Mapping[str, str] = os.environ,
         base_url=parse_base_url(env.get("MESSAGING_BASE_URL", "")),
         password_cost=positive_number(
             env, "MESSAGING_PASSWORD_COST", Settings.password_cost),
+        hashing_slots=int(positive_number(
+            env, "MESSAGING_HASHING_SLOTS", default_hashing_slots())),
         open_hours=parse_open_hours(env.get("MESSAGING_OPEN_HOURS", "")),
         allowed_roles=parse_roles(env.get("MESSAGING_ALLOWED_ROLES", "")),
         page_cache=parse_switch(env, "MESSAGING_PAGE_CACHE",
@@ -238,7 +302,13 @@ def load_secret_key(settings: Settings) -> str:
 
 
 def read_key_file(path: Path) -> str:
-    """Read a kept secret key, refusing one that someone truncated."""
+    """Read a kept secret key, refusing one that other users may read
+    (they could sign tokens for anyone) or that someone truncated."""
+    mode = loose_mode(path)
+    if mode is not None:
+        raise SettingsError(
+            f"The secret key file {path} may be read by other users (mode "
+            f"{mode:o}); make it private with chmod 600 {path}.")
     key = path.read_text().strip()
     if len(key.encode()) < MIN_SECRET_BYTES:
         raise SettingsError(
@@ -250,10 +320,10 @@ def read_key_file(path: Path) -> str:
 def create_key_file(path: Path) -> str:
     """Generate a secret key and store it readable by its owner only."""
     key = secrets.token_urlsafe(48)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                             0o600)
+                             OWNER_ONLY)
     except FileExistsError:
         # Another process generated it first: use theirs.
         return read_key_file(path)

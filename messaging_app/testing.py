@@ -29,7 +29,8 @@ from messaging_app.client import Client, Reply
 from messaging_app.request import Request
 from messaging_app.router import Route
 from messaging_app.server import ApiServer, running_server
-from messaging_app.settings import RateLimit, Settings
+from messaging_app.settings import (RATE_LIMITS, RateLimit, Settings,
+                                    rate_limit_variable)
 
 ROOT = Path(__file__).resolve().parent.parent
 # An id that names nothing (a fixed one, so that tests collect alike in
@@ -37,17 +38,35 @@ ROOT = Path(__file__).resolve().parent.parent
 UNKNOWN_ID = "8ad0c03f-d28e-4e8a-a3ad-52fe0753843d"
 # The one setting tests lower for speed: a thousand PBKDF2 iterations.
 TEST_PASSWORD_COST = 1000
+# Tests register, log in and post far more from one address than anyone
+# should: every rate limit is raised out of reach unless a test sets one.
+UNREACHED = (1_000_000, 60)
 NAMES = itertools.count(1)
 REQUEST_NUMBERS = itertools.count(1)
 
 
+def rate_limits(**limits: tuple[int, float]) -> dict[str, RateLimit]:
+    """Return every rate limit out of reach, but those given as
+    ``name=(hits, seconds)``."""
+    return {name: replace(default, limit=limits.get(name, UNREACHED)[0],
+                          window_seconds=limits.get(name, UNREACHED)[1])
+            for name, default in RATE_LIMITS.items()}
+
+
+def rate_limits_env(**limits: str) -> dict[str, str]:
+    """Return the variables that raise every rate limit out of reach of a
+    server process, but those given as ``name="hits/seconds"``."""
+    return {rate_limit_variable(name): limits.get(
+        name, "{}/{}".format(*UNREACHED)) for name in RATE_LIMITS}
+
+
 def fast_settings(folder: Path, **changes: Any) -> Settings:
     """Return test settings with their files in ``folder``: a low
-    password cost, a rate limit nobody reaches, a free port."""
+    password cost, rate limits nobody reaches, a free port."""
     base = Settings(db_path=folder / "messaging.sqlite3", port=0,
                     log_file=folder / "requests.log",
                     password_cost=TEST_PASSWORD_COST,
-                    rate_limit=RateLimit(10_000, 60))
+                    rate_limits=rate_limits())
     return replace(base, **changes)
 
 
@@ -184,12 +203,14 @@ class LiveServer(ChildServer):
     def __init__(self, db_path: Path, env: Mapping[str, str] | None = None,
                  database_url: str = "") -> None:
         """Start the API on ``database_url`` (or the SQLite file
-        ``db_path``) with the tests' password cost; its request log goes
-        beside ``db_path``, and ``env`` adds settings."""
+        ``db_path``) with the tests' password cost and rate limits; its
+        request log goes beside ``db_path``, and ``env`` adds
+        settings."""
         self.db_path = Path(db_path)
         settings = {"MESSAGING_PASSWORD_COST": str(TEST_PASSWORD_COST),
                     "MESSAGING_LOG_FILE": str(
-                        self.db_path.with_suffix(".log"))}
+                        self.db_path.with_suffix(".log")),
+                    **rate_limits_env()}
         if database_url:
             settings["MESSAGING_DATABASE_URL"] = database_url
         settings.update(env or {})
@@ -201,7 +222,8 @@ class LiveServer(ChildServer):
 class GunicornServer:
     """``gunicorn`` running ``messaging_app.wsgi:application`` with
     ``workers`` processes of eight threads each on a free loopback port,
-    configured by ``env`` (the ``MESSAGING_*`` variables)."""
+    configured by ``env`` (the ``MESSAGING_*`` variables) on top of the
+    tests' rate limits."""
 
     def __init__(self, workers: int, env: Mapping[str, str]) -> None:
         """Start gunicorn and wait until it listens and every worker has
@@ -211,7 +233,7 @@ class GunicornServer:
             [str(gunicorn), "-w", str(workers), "-k", "gthread",
              "--threads", "8", "-b", "127.0.0.1:0",
              "messaging_app.wsgi:application"],
-            cwd=str(ROOT), env=dict(os.environ, **env),
+            cwd=str(ROOT), env={**os.environ, **rate_limits_env(), **env},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert self.process.stderr is not None
         self.url, booting = "", workers

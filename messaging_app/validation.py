@@ -10,6 +10,7 @@ is the one place that knows them.
 """
 import re
 import reprlib
+import unicodedata
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
@@ -23,6 +24,16 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 FLAGS = {"true": True, "1": True, "false": False, "0": False}
 UNENCODABLE = ("Not valid text: it holds a lone surrogate, which UTF-8 "
                "cannot encode.")
+# The bidirectional embeddings, overrides and isolates: they make text
+# display in another order than it is stored, so a name could pass for
+# another ("Trojan Source", CVE-2021-42574).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+# Controls (escape codes, line breaks) and the line and paragraph
+# separators, which break a name over lines or rewrite a terminal.
+UNSAFE_CATEGORIES = frozenset(("Cc", "Zl", "Zp"))
+UNSAFE_IN_NAMES = ("Control characters and text direction overrides are "
+                   "not allowed.")
 # Other spellings of body fields, by the name this API reads: published
 # clients of the curriculum's DRF versions send each of them.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -41,6 +52,13 @@ def encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unsafe_in_names(text: str) -> bool:
+    """Tell whether ``text`` holds a character that no name may hold."""
+    return any(character in BIDI_CONTROLS
+               or unicodedata.category(character) in UNSAFE_CATEGORIES
+               for character in text)
 
 
 def parse_time(text: str) -> str | None:
@@ -173,11 +191,21 @@ class Fields:
                        "characters.")
         return value
 
+    def name(self, name: str, max_length: int = 150) -> Optional[str]:
+        """Read a name that other people see: text without control
+        characters or text direction overrides."""
+        value = self.text(name, max_length=max_length)
+        if value and unsafe_in_names(value):
+            self.error(name, UNSAFE_IN_NAMES)
+        return value
+
     def matching(self, name: str, pattern: "re.Pattern", sentence: str,
                  max_length: int = 150) -> Optional[str]:
-        """Read a string field that must match ``pattern``."""
+        """Read a name that must match ``pattern`` as well."""
         value = self.text(name, max_length=max_length)
-        if value and not pattern.match(value):
+        if value and unsafe_in_names(value):
+            self.error(name, UNSAFE_IN_NAMES)
+        elif value and not pattern.match(value):
             self.error(name, sentence)
         return value
 
@@ -214,6 +242,16 @@ class Fields:
             elif canonical not in found:
                 found.append(canonical)
         return found
+
+    def boolean(self, name: str) -> bool:
+        """Read an optional JSON true or false (false when absent)."""
+        value = self.value(name)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(name, "Must be a valid boolean.")
+            return False
+        return value
 
     def whole_number(self, name: str, default: int, maximum: int,
                      clamp: bool = False) -> int:

@@ -10,7 +10,9 @@ and returns a ``Storage``, whose parts each own one kind of row:
 - ``storage.notifications`` (notifications.py): new messages delivered;
 - ``storage.edits`` (edits.py): the history of edited messages;
 - ``storage.threads`` (threads.py): replies, depth first;
-- ``storage.read_markers`` (readmarks.py): how far each member has read.
+- ``storage.read_markers`` (readmarks.py): how far each member has read;
+- ``storage.revocations`` (revocations.py): refresh tokens revoked;
+- ``storage.write_probe`` (probe.py): whether writes still succeed.
 
 With a ``VersionedCache`` (cache.py), the first pages of conversations
 and of users' lists are kept in this process and served while the
@@ -31,11 +33,13 @@ from messaging_app.storage.errors import (Busy, Duplicate, SchemaTooNew,
                                           StorageError, Unavailable)
 from messaging_app.storage.messages import Messages
 from messaging_app.storage.notifications import Notifications
+from messaging_app.storage.probe import WriteProbe
 from messaging_app.storage.ratelimits import RateLimits
 from messaging_app.storage.readmarks import ReadMarkers
 from messaging_app.storage.records import (Conversation, Edit, Message,
                                            MessageFilter, Notification,
                                            Person, ReadState, User)
+from messaging_app.storage.revocations import Revocations
 from messaging_app.storage.schema import migrate
 from messaging_app.storage.threads import MAX_REPLY_DEPTH, Threads
 from messaging_app.storage.users import Users
@@ -63,6 +67,8 @@ class Storage:
         self.edits = Edits(engine)
         self.threads = Threads(engine)
         self.read_markers = ReadMarkers(engine)
+        self.revocations = Revocations(engine)
+        self.write_probe = WriteProbe(engine)
 
     @property
     def description(self) -> str:

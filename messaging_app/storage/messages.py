@@ -180,10 +180,18 @@ class Messages:
         meanwhile)."""
         edited_at = utc_now()
         with self._engine.transaction(write=True) as transaction:
+            conversation_id = transaction.value(
+                "SELECT conversation_id FROM messages WHERE message_id = ?",
+                (message_id,))
+            if conversation_id is None:
+                return None
+            # The conversation's row first, as a delete takes it: an edit
+            # and a delete of one message then queue there, rather than
+            # each holding a lock on the message that the other waits for
+            # (a deadlock on MariaDB).
             transaction.execute(
                 "UPDATE conversations SET version = version + 1 "
-                "WHERE conversation_id = (SELECT conversation_id "
-                "FROM messages WHERE message_id = ?)", (message_id,))
+                "WHERE conversation_id = ?", (conversation_id,))
             record_edit(transaction, message_id, editor_id, edited_at)
             if not transaction.execute(
                     "UPDATE messages SET message_body = ?, edited_at = ? "

@@ -36,8 +36,14 @@ CONNECTION_LOST = {errorcode.CR_SERVER_GONE_ERROR, errorcode.CR_SERVER_LOST,
                    errorcode.CR_SERVER_LOST_EXTENDED}
 BUSY = {errorcode.ER_LOCK_WAIT_TIMEOUT, errorcode.ER_LOCK_DEADLOCK,
         errorcode.ER_CON_COUNT_ERROR, errorcode.ER_TOO_MANY_USER_CONNECTIONS}
+# The server's read_only (for a user who is no admin), a read-only
+# transaction or session, a read-only InnoDB.
 READ_ONLY = {errorcode.ER_OPTION_PREVENTS_STATEMENT,
-             errorcode.ER_CANT_LOCK, errorcode.ER_READ_ONLY_MODE}
+             errorcode.ER_CANT_LOCK, errorcode.ER_READ_ONLY_MODE,
+             errorcode.ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION}
+# A user without the rights a statement needs (writing, say).
+NO_RIGHTS = {errorcode.ER_TABLEACCESS_DENIED_ERROR,
+             errorcode.ER_COLUMNACCESS_DENIED_ERROR}
 FULL = {errorcode.ER_RECORD_FILE_FULL, errorcode.OBSOLETE_ER_DISK_FULL}
 
 
@@ -204,6 +210,11 @@ class MySQLEngine(Engine):
                       errorcode.ER_DBACCESS_DENIED_ERROR):
             return Unavailable(f"{self.description} refused the user and "
                                "password of the database URL.")
+        if number in NO_RIGHTS:
+            return Unavailable(f"The user of the database URL lacks "
+                               f"rights on {self.description} that the "
+                               f"server needs; its operator must grant "
+                               f"them.")
         return None
 
     def schema_version(self, transaction: Transaction) -> int:

@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable
 
 from messaging_app.storage.engine import Engine
+from messaging_app.storage.expiry import ExpiredRows
 
 BUCKETS = 10
-# How often a process deletes the rows of expired buckets, in seconds.
-SWEEP_SECONDS = 60
 
 
 class RateLimits:
@@ -27,7 +26,7 @@ class RateLimits:
         seconds, the same on every machine)."""
         self._engine = engine
         self._clock = clock
-        self._swept = clock()
+        self._expired = ExpiredRows(engine, "rate_counts", clock)
 
     def hit(self, key: str, limit: int, window: float) -> float | None:
         """Count one hit of ``key``; return None when it is allowed, or
@@ -50,16 +49,12 @@ class RateLimits:
             wait = wait_seconds(counts, limit, now, width)
             if wait is not None:
                 transaction.discard()
-        if now - self._swept > SWEEP_SECONDS:
-            self.sweep(now)
+        self._expired.now_and_then()
         return wait
 
     def sweep(self, now: float) -> None:
         """Delete the rows of buckets that every window has left."""
-        self._swept = now
-        with self._engine.transaction(write=True) as transaction:
-            transaction.execute(
-                "DELETE FROM rate_counts WHERE expires < ?", (int(now),))
+        self._expired.sweep(now)
 
 
 def wait_seconds(counts: list[tuple[int, int]], limit: int, now: float,

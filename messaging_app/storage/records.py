@@ -9,7 +9,12 @@ from typing import Any, NamedTuple
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """An account, with the private fields (email, phone, password hash)."""
+    """An account, with the private fields (email, phone, password hash).
+
+    ``token_version`` is carried by every token issued to the user; a
+    password change or a logout everywhere raises it, and tokens of an
+    older version stop working.
+    """
 
     user_id: str
     username: str
@@ -20,6 +25,7 @@ class User:
     phone_number: str | None
     role: str
     created_at: str
+    token_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,10 +220,40 @@ def notifications_history_replies_and_read_state(
     """)
 
 
+def token_revocation(transaction: Transaction) -> None:
+    """4: revoking tokens, seen by every process.
+
+    - ``users.token_version`` is carried by each token issued to the
+      user; a password change or a logout everywhere raises it, which
+      voids every token issued before (see tokens.py).
+    - ``revoked_tokens`` holds the ``jti`` of each refresh token used once
+      (they rotate) or given up at a logout, until it expires
+      (revocations.py).
+    """
+    run(transaction, """
+        ALTER TABLE users
+            ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE revoked_tokens (
+            jti {id} PRIMARY KEY,
+            expires BIGINT NOT NULL
+        ) {table};
+        CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires)
+    """)
+
+
+def write_probe(transaction: Transaction) -> None:
+    """5: ``write_probe``, an always empty table that the health check
+    writes a row into and rolls back, to learn whether the database still
+    accepts writes (probe.py)."""
+    run(transaction, "CREATE TABLE write_probe (filler {text}) {table}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_tables,
     keys_counts_and_rate_limits,
     notifications_history_replies_and_read_state,
+    token_revocation,
+    write_probe,
 )
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from messaging_app.files import create_owner_only, make_folder
 from messaging_app.storage.engine import (SORT_KEY_DIGITS, Dialect, Engine,
                                           Pool, Transaction)
 from messaging_app.storage.errors import (Busy, StorageError,
@@ -121,12 +122,16 @@ class SQLiteEngine(Engine):
 
     def connect(self) -> sqlite3.Connection:
         """Open a connection in WAL mode with foreign keys and a busy
-        timeout; the caller issues BEGIN and COMMIT itself."""
+        timeout, creating the file owner-only if needed; the caller
+        issues BEGIN and COMMIT itself."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path.parent)
+            # Owner-only from the start: SQLite then gives its -wal and
+            # -shm files the same mode.
+            create_owner_only(self.path)
         except OSError as error:
             raise Unavailable(
-                f"Cannot create the folder of {self.description}: "
+                f"Cannot create {self.description}: "
                 f"{error.strerror}.") from None
         connection = sqlite3.connect(
             str(self.path), timeout=BUSY_TIMEOUT_SECONDS,

@@ -20,6 +20,8 @@ from messaging_app.storage.records import User
 LoginField = Literal["username", "email"]
 COLUMNS = ("user_id, username, email, password_hash, first_name, "
            "last_name, phone_number, role, created_at")
+# What a User is read from: its columns, and the version of its tokens.
+SELECTED = COLUMNS + ", token_version"
 # Only these column names ever reach an SQL string; values use placeholders.
 KEY_COLUMNS: dict[LoginField, str] = {"username": "username_key",
                                       "email": "email_key"}
@@ -77,14 +79,14 @@ class Users:
     def by_id(self, user_id: str) -> User | None:
         """Return the user with this id, or None."""
         rows = self._engine.query(
-            f"SELECT {COLUMNS} FROM users WHERE user_id = ?", (user_id,))
+            f"SELECT {SELECTED} FROM users WHERE user_id = ?", (user_id,))
         return User(*rows[0]) if rows else None
 
     def by_login(self, field: LoginField, login: str) -> User | None:
         """Return the user whose username (or email) has the login key of
         ``login``, or None."""
         rows = self._engine.query(
-            f"SELECT {COLUMNS} FROM users WHERE {KEY_COLUMNS[field]} = ?",
+            f"SELECT {SELECTED} FROM users WHERE {KEY_COLUMNS[field]} = ?",
             (login_key(login),))
         return User(*rows[0]) if rows else None
 
@@ -98,11 +100,38 @@ class Users:
         return {row[0] for row in rows}
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        """Replace a user's password hash."""
+        """Replace a user's password hash by one of the same password
+        (at a higher cost): the user's tokens stay valid."""
         with self._engine.transaction(write=True) as transaction:
             transaction.execute(
                 "UPDATE users SET password_hash = ? WHERE user_id = ?",
                 (password_hash, user_id))
+
+    def change_password(self, user_id: str,
+                        password_hash: str) -> int | None:
+        """Store a new password's hash and void every token issued
+        before; return the version new tokens carry, None when the user
+        is gone."""
+        return self._new_token_version(user_id, password_hash)
+
+    def revoke_tokens(self, user_id: str) -> int | None:
+        """Void every token issued to the user so far; return the version
+        new tokens carry, None when the user is gone."""
+        return self._new_token_version(user_id, None)
+
+    def _new_token_version(self, user_id: str,
+                           password_hash: str | None) -> int | None:
+        """Raise the user's token version, with a new password hash if
+        one is given; return the version, None when the user is gone."""
+        with self._engine.transaction(write=True) as transaction:
+            if not transaction.execute(
+                    "UPDATE users SET token_version = token_version + 1, "
+                    "password_hash = COALESCE(?, password_hash) "
+                    "WHERE user_id = ?", (password_hash, user_id)):
+                return None
+            return int(transaction.value(
+                "SELECT token_version FROM users WHERE user_id = ?",
+                (user_id,)))
 
     def delete(self, username: str) -> bool:
         """Delete a user with everything that is theirs, in one

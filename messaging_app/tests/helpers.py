@@ -8,11 +8,14 @@ Clients, people and servers shared with the benchmarks are in
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.server import ApiServer
+from messaging_app.storage.engine import Engine, close_quietly
 from messaging_app.testing import Person
 
 # Seconds before a test that waits for the server gives up.
@@ -79,3 +82,59 @@ def send(person: Person, path: str, body: str, **fields: object) -> dict:
     reply = person.client.post(path, {"message_body": body, **fields})
     assert reply.status == 201, reply.body
     return dict(reply.body)
+
+
+# Each engine's own switch that makes one connection refuse writes, the
+# way a read-only database does: SQLite's query_only, a read-only
+# transaction mode on MariaDB.
+READ_ONLY_SESSION = {"sqlite": "PRAGMA query_only = ON",
+                     "mysql": "SET SESSION TRANSACTION READ ONLY"}
+
+
+def run_on(connection: Any, statements: Sequence[str]) -> None:
+    """Run ``statements`` on a driver's connection."""
+    cursor = connection.cursor()
+    for statement in statements:
+        cursor.execute(statement)
+    cursor.close()
+
+
+@contextmanager
+def every_connection_runs(engine: Engine,
+                          statements: Sequence[str]) -> Iterator[None]:
+    """For the block, run ``statements`` on every connection of
+    ``engine``: those idle in its pools now, and each one it opens (the
+    pools replace a connection that failed with a new one). Afterwards
+    the idle connections are closed, so the next requests open fresh
+    ones."""
+    pools = list({id(pool): pool for pool in (engine.read_pool,
+                                              engine.write_pool)}.values())
+    originals = [pool._connect for pool in pools]
+
+    def prepared(connect: Callable[[], Any]) -> Callable[[], Any]:
+        """Return ``connect`` followed by the statements."""
+        def opened() -> Any:
+            """Open a connection and run the statements on it."""
+            connection = connect()
+            run_on(connection, statements)
+            return connection
+        return opened
+
+    for pool, connect in zip(pools, originals):
+        for connection in pool._idle:
+            run_on(connection, statements)
+        pool._connect = prepared(connect)
+    try:
+        yield
+    finally:
+        for pool, connect in zip(pools, originals):
+            pool._connect = connect
+            idle, pool._idle = pool._idle, []
+            for connection in idle:
+                close_quietly(connection)
+
+
+def read_only(engine: Engine) -> Any:
+    """Return a context in which ``engine``'s database refuses writes."""
+    return every_connection_runs(
+        engine, [READ_ONLY_SESSION[engine.dialect.name]])

@@ -1,18 +1,27 @@
 #!/usr/bin/env python3
 """Bounded load tests on loopback: clients from one address that never
-finish their heads leave room for another address, and clients that
-never read a large page do not make the server's memory balloon."""
+finish their heads leave room for another address, clients that never
+read a large page do not make the server's memory balloon, and a flood
+of logins does not slow a real one down."""
+import http.client
+import itertools
+import json
 import socket
+import statistics
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from messaging_app.client import ApiClient
+from messaging_app.settings import RATE_LIMITS
 from messaging_app.testing import (LiveServer, Person,
                                    conversation_between, live_server,
                                    register)
-from messaging_app.tests.helpers import WAIT, read_until_closed
+from messaging_app.tests.helpers import WAIT, read_until_closed, wait_until
 from messaging_app.tests.rawhttp import connect
 
 SLOW_CLIENTS = 16
@@ -110,3 +119,138 @@ def test_clients_that_never_read_a_large_page_hold_one_copy_each(
         for sock in stalled:
             sock.close()
     assert grown < NON_READERS * PAGES_PER_CLIENT * page_bytes + SLACK_BYTES
+
+
+# A sixth of the production cost: a login's hash still dwarfs the rest of
+# its request, and the test stays short.
+FLOOD_PASSWORD_COST = 100_000
+# Logins a second once the flood has spent its addresses' limit: several
+# times what hashing at this cost on two cores can take (at the full cost,
+# seven a second filled both cores), yet no volumetric flood, which is a
+# reverse proxy's to stop.
+FLOOD_RATE = 200
+FLOOD_CONNECTIONS = 4
+LOGIN_SAMPLES = 5
+
+
+class LoginFlood:
+    """Connections that send logins with wrong passwords for unknown
+    names from the given addresses: back to back until each address has
+    been refused, then FLOOD_RATE a second in all, while switched on."""
+
+    def __init__(self, address: tuple[str, int],
+                 sources: list[str]) -> None:
+        """Start FLOOD_CONNECTIONS connections spread over ``sources``,
+        switched on."""
+        self.address = address
+        self.sources = set(sources)
+        self.on = threading.Event()
+        self.on.set()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.refused: set[str] = set()
+        self.statuses: Counter[int] = Counter()
+        self.threads = [
+            threading.Thread(target=self.send, args=(
+                sources[number % len(sources)], number))
+            for number in range(FLOOD_CONNECTIONS)]
+        for thread in self.threads:
+            thread.start()
+
+    def send(self, source: str, number: int) -> None:
+        """Send logins from ``source`` while the flood is on."""
+        connection = http.client.HTTPConnection(
+            *self.address, timeout=WAIT, source_address=(source, 0))
+        interval = FLOOD_CONNECTIONS / FLOOD_RATE
+        for attempt in itertools.count():
+            self.on.wait()
+            if self.stopping.is_set() or (
+                    self.refused == self.sources
+                    and self.stopping.wait(interval)):
+                break
+            with self.lock:
+                self.in_flight += 1
+            body = json.dumps({"username": f"nobody{number}x{attempt}",
+                               "password": "wrong-password"})
+            connection.request("POST", "/api/token/", body, {
+                "Content-Type": "application/json"})
+            answer = connection.getresponse()
+            answer.read()
+            with self.lock:
+                self.in_flight -= 1
+                self.statuses[answer.status] += 1
+                if answer.status == 429:
+                    self.refused.add(source)
+        connection.close()
+
+    def pause(self) -> None:
+        """Switch the flood off and wait for its requests in flight."""
+        self.on.clear()
+        wait_until(lambda: self.in_flight == 0)
+
+    def stop(self) -> None:
+        """End every connection of the flood."""
+        self.stopping.set()
+        self.on.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def login_seconds(connection: http.client.HTTPConnection,
+                  person: Person) -> float:
+    """Log ``person`` in over ``connection``; return how long it took."""
+    body = json.dumps({"username": person.user["username"],
+                       "password": person.password})
+    started = time.perf_counter()
+    connection.request("POST", "/api/token/", body,
+                       {"Content-Type": "application/json"})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 200
+    return time.perf_counter() - started
+
+
+def test_a_login_flood_leaves_a_real_login_its_speed(tmp_path: Path) -> None:
+    """Logins for unknown names over four connections, from one address
+    and then from four: a burst until every address is refused, then 200
+    a second. The burst hashes at most the addresses' login limit (the
+    default) and has the rest shed; then the flood is refused before any
+    hashing, and a real login from another address takes at most twice
+    as long as without the flood. Logins with and without the flood
+    alternate, so that whatever else the machine runs weighs on both;
+    each figure is a median of five."""
+    login = RATE_LIMITS["login"]
+    live = LiveServer(tmp_path / "flood.sqlite3", {
+        "MESSAGING_PASSWORD_COST": str(FLOOD_PASSWORD_COST),
+        "MESSAGING_RATE_LIMIT_LOGIN":
+            f"{login.limit}/{login.window_seconds:g}"})
+    try:
+        for sources, real_source in (
+                (["127.0.0.2"], "127.0.0.10"),
+                (["127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"],
+                 "127.0.0.11")):
+            person = register(ApiClient(live.url, timeout=WAIT))
+            real = http.client.HTTPConnection(
+                *live.address, timeout=WAIT,
+                source_address=(real_source, 0))
+            flood = LoginFlood(live.address, sources)
+            try:
+                wait_until(lambda: flood.refused == set(sources))
+                idle, flooded = [], []
+                for _ in range(LOGIN_SAMPLES):
+                    flood.pause()
+                    idle.append(login_seconds(real, person))
+                    flood.on.set()
+                    flooded.append(login_seconds(real, person))
+            finally:
+                flood.stop()
+                real.close()
+            assert statistics.median(flooded) <= 2 * statistics.median(
+                idle), (sources, idle, flooded, flood.statuses)
+            # Hashed (401) at most as often as the addresses' limits allow;
+            # the rest of the burst was shed (503), the flood refused (429).
+            assert flood.statuses[401] <= login.limit * len(sources)
+            assert flood.statuses[429] > 0
+    finally:
+        live.stop()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Sending, listing, filtering, editing and deleting messages over real
 HTTP, with bad input that must be refused without writing anything."""
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Tuple
@@ -322,3 +323,38 @@ def test_messages_need_a_token(anonymous: Client, chat: Chat) -> None:
                   anonymous.post("/api/messages/", {})):
         assert reply.status == 401
         assert reply.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_an_edit_and_a_delete_of_one_message_at_once(
+        api: InProcessApi, make_person: Callable[[], Person]) -> None:
+    """Twenty times, a PATCH and a DELETE of one message start together:
+    the delete is a 204, the edit a 200 (first) or a 404 (second, the
+    message gone), never a 500 or a 503; no message is left and the
+    kept counts agree."""
+    author, reader = make_person(), make_person()
+    path = conversation_between(author, reader)
+    for _ in range(20):
+        target = path + author.client.post(path, {
+            "message_body": "racing"}).body["message_id"] + "/"
+        start = threading.Barrier(2)
+        statuses: dict[str, int] = {}
+
+        def edit() -> None:
+            """Edit the message as soon as the delete starts too."""
+            start.wait()
+            statuses["edit"] = author.client.patch(target, {
+                "message_body": "edited"}).status
+
+        racer = threading.Thread(target=edit)
+        racer.start()
+        start.wait()
+        statuses["delete"] = author.client.delete(target).status
+        racer.join()
+        assert statuses["delete"] == 204
+        assert statuses["edit"] in (200, 404)
+    assert reader.client.get(path).body["count"] == 0
+    conversation_id = path.split("/")[3]
+    assert api.rows("SELECT message_count FROM conversations "
+                    "WHERE conversation_id = ?", conversation_id) == [(0,)]
+    assert api.rows("SELECT SUM(message_count) FROM participants "
+                    "WHERE conversation_id = ?", conversation_id) == [(0,)]

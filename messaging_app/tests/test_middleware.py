@@ -11,11 +11,11 @@ import pytest
 from messaging_app.client import ApiClient
 from messaging_app.errors import Forbidden
 from messaging_app.middleware import check_open_hours
-from messaging_app.settings import RateLimit
 from messaging_app.storage import open_storage
 from messaging_app.storage.ratelimits import RateLimits
 from messaging_app.testing import (conversation_between, fast_settings,
-                                   in_process_api, live_server, register)
+                                   in_process_api, live_server, rate_limits,
+                                   register)
 from messaging_app.tests.helpers import exchange
 
 
@@ -46,7 +46,8 @@ def test_sending_over_the_limit_is_429_with_retry_after(
         tmp_path: Path) -> None:
     """Two messages per minute: the third is refused and not stored;
     both sending endpoints share the count; reading is not limited."""
-    settings = fast_settings(tmp_path, rate_limit=RateLimit(2, 60))
+    settings = fast_settings(tmp_path, rate_limits=rate_limits(
+        messages=(2, 60)))
     with in_process_api(settings) as api:
         alice, bob = register(api.client()), register(api.client())
         path = conversation_between(alice, bob)

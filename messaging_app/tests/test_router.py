@@ -5,6 +5,7 @@ import pytest
 from messaging_app.errors import MethodNotAllowed, NotFound
 from messaging_app.router import Route, resolve
 from messaging_app.routes import ROUTES
+from messaging_app.settings import RATE_LIMITS
 
 ID = "0A1B2C3D-0000-4000-8000-00000000000F"
 
@@ -91,18 +92,29 @@ def test_me_is_not_taken_for_a_user_id() -> None:
     assert match.route.view.__name__ == "current_user"
 
 
-def test_only_login_registration_health_and_schema_are_public() -> None:
-    """Every other route needs a token; only the two that send messages
-    are rate limited."""
+def test_only_accounts_tokens_health_and_schema_are_public() -> None:
+    """Every other route needs a token."""
     public = {(r.method, r.pattern) for r in ROUTES if r.public}
     assert public == {("GET", "/api/health/"), ("GET", "/api/schema/"),
                       ("POST", "/api/users/"), ("POST", "/api/token/"),
                       ("POST", "/api/token/refresh/"),
+                      ("POST", "/api/token/logout/"),
+                      ("POST", "/api/token/blacklist/"),
                       ("POST", "/api/auth/register/"),
                       ("POST", "/api/auth/login/"),
                       ("POST", "/api/auth/token/"),
                       ("POST", "/api/auth/token/refresh/")}
-    limited = {(r.method, r.pattern) for r in ROUTES if r.rate_limited}
-    assert limited == {
-        ("POST", "/api/messages/"),
-        ("POST", "/api/conversations/{conversation_id}/messages/")}
+
+
+def test_every_write_and_public_route_names_a_known_rate_limit() -> None:
+    """Every route that writes, and every public one but the health
+    check, counts against a rate limit that the settings define."""
+    unlimited = {(r.method, r.pattern) for r in ROUTES if r.limit is None
+                 and (r.public or r.method not in ("GET", "HEAD"))}
+    assert unlimited == {("GET", "/api/health/")}
+    assert {r.limit for r in ROUTES} - {None} <= set(RATE_LIMITS)
+    # A limit per user needs a caller; one per account is the login
+    # view's to count, once it knows the account.
+    for route in ROUTES:
+        per = RATE_LIMITS[route.limit].per if route.limit else None
+        assert per != "account" and not (per == "user" and route.public)

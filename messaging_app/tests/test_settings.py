@@ -7,8 +7,9 @@ import pytest
 
 from messaging_app.passwords import (PasswordChecker, hash_password,
                                      verify_password)
-from messaging_app.settings import (RateLimit, Settings, SettingsError,
-                                    load_secret_key, load_settings)
+from messaging_app.settings import (RATE_LIMITS, RateLimit, Settings,
+                                    SettingsError, load_secret_key,
+                                    load_settings)
 from messaging_app.testing import fast_settings, in_process_api, register
 
 
@@ -44,6 +45,8 @@ def test_settings_come_from_the_environment_and_flags(
         "MESSAGING_REFRESH_TOKEN_DAYS": "1.5",
         "MESSAGING_LOG_FILE": str(tmp_path / "log.txt"),
         "MESSAGING_RATE_LIMIT": "5/60",
+        "MESSAGING_RATE_LIMIT_LOGIN_ACCOUNT": "3/900",
+        "MESSAGING_HASHING_SLOTS": "3",
         "MESSAGING_MAX_BODY_BYTES": "2048",
         "MESSAGING_MAX_CONNECTIONS": "8",
         "MESSAGING_SOCKET_TIMEOUT": "2.5",
@@ -54,7 +57,13 @@ def test_settings_come_from_the_environment_and_flags(
     assert settings == Settings(
         db_path=tmp_path / "flag.sqlite3", port=0,
         access_token_minutes=5, refresh_token_days=1.5,
-        log_file=tmp_path / "log.txt", rate_limit=RateLimit(5, 60),
+        log_file=tmp_path / "log.txt",
+        rate_limits=dict(
+            RATE_LIMITS,
+            messages=RateLimit(5, 60, "address", "messages"),
+            login_account=RateLimit(3, 900, "account",
+                                    "login attempts for this account")),
+        hashing_slots=3,
         max_body_bytes=2048, max_connections=8, socket_timeout=2.5,
         password_cost=1000, open_hours=(6, 21),
         allowed_roles=("admin", "host"))
@@ -66,16 +75,19 @@ def test_defaults_suit_production(tmp_path: Path) -> None:
     1 MiB, full password cost, the gates off, the log beside the DB."""
     settings = load_settings({}, db=str(tmp_path / "chat.sqlite3"))
     assert (settings.access_token_minutes, settings.refresh_token_days,
-            settings.rate_limit, settings.max_body_bytes,
+            settings.rate_limits["messages"], settings.max_body_bytes,
             settings.password_cost, settings.open_hours,
-            settings.allowed_roles) == (15, 7, RateLimit(30, 60), 1 << 20,
-                                        600_000, None, ())
+            settings.allowed_roles) == (
+                15, 7, RateLimit(30, 60, "address", "messages"), 1 << 20,
+                600_000, None, ())
     assert settings.request_log == tmp_path / "requests.log"
 
 
 @pytest.mark.parametrize("name, value, sentence", [
     ("MESSAGING_RATE_LIMIT", "lots", "MESSAGING_RATE_LIMIT must look like "
      "30/60 (messages per seconds), not 'lots'."),
+    ("MESSAGING_RATE_LIMIT_LOGIN", "9/0", "MESSAGING_RATE_LIMIT_LOGIN must "
+     "look like 30/60 (login attempts per seconds), not '9/0'."),
     ("MESSAGING_MAX_CONNECTIONS", "-3", "MESSAGING_MAX_CONNECTIONS must be "
      "a positive whole number, not '-3'."),
     ("MESSAGING_SOCKET_TIMEOUT", "soon", "MESSAGING_SOCKET_TIMEOUT must be "

@@ -140,17 +140,26 @@ def test_login_without_fields_is_400(anonymous: Client) -> None:
                           "password": ["This field is required."]}
 
 
-def test_a_refresh_token_buys_a_new_access_token(
+def test_a_refresh_token_buys_new_tokens_once(
         anonymous: Client, make_person: Callable[[], Person]) -> None:
-    """200 with ``access`` only, and the new token works."""
+    """200 with a new access and a new refresh token, which both work;
+    the refresh token sent is spent (refresh tokens rotate)."""
     person = make_person()
     reply = anonymous.post("/api/token/refresh/",
                            {"refresh": person.refresh})
     assert reply.status == 200
-    assert set(reply.body) == {"access"}
+    assert set(reply.body) == {"access", "refresh"}
     me = anonymous.with_token(reply.body["access"]).get(
         "/api/users/me/")
     assert (me.status, me.body["user_id"]) == (200, person.user_id)
+    again = anonymous.post("/api/token/refresh/",
+                           {"refresh": person.refresh})
+    assert (again.status, again.body) == (401, {
+        "detail": "Token is blacklisted."})
+    assert again.headers["WWW-Authenticate"] == (
+        CHALLENGE + ', error="invalid_token"')
+    assert anonymous.post("/api/token/refresh/", {
+        "refresh": reply.body["refresh"]}).status == 200
 
 
 def test_an_access_token_cannot_be_refreshed(
@@ -209,3 +218,47 @@ def test_user_endpoints_need_a_token(anonymous: Client) -> None:
         assert reply.headers["WWW-Authenticate"] == CHALLENGE
         assert reply.body == {
             "detail": "Authentication credentials were not provided."}
+
+
+UNSAFE = ("Control characters and text direction overrides are not "
+          "allowed.")
+
+
+@pytest.mark.parametrize("field", ["username", "first_name", "last_name",
+                                   "email"])
+def test_names_refuse_control_and_direction_characters(
+        anonymous: Client, api: InProcessApi, field: str) -> None:
+    """A right-to-left override (which would show ``evil\\u202egnp.exe``
+    as ``evilexe.png``), an isolate, a terminal escape or a line break
+    inside a name is a 400 naming the field; nothing is stored."""
+    for bad in ("ali\u202ece", "ali\u2067ce", "ali\x1b[31mce",
+                "ali\nce"):
+        value = f"{bad}@example.com" if field == "email" else bad
+        reply = anonymous.post("/api/users/", account(
+            "unsafe", **{field: value}))
+        assert (reply.status, reply.body) == (400, {field: [UNSAFE]})
+    assert users_named(api, "unsafe") == 0
+
+
+def test_names_differing_in_unicode_form_or_case_are_one_name(
+        anonymous: Client, api: InProcessApi) -> None:
+    """Usernames are compared by their NFKC, case-folded form: another
+    case of an accented name and the fullwidth forms of a name are taken
+    already, and logging in with any of them finds the one account."""
+    suffix = str(uuid.uuid4().int)[:8]
+    elise, zoe = f"Élise{suffix}", f"zoe{suffix}"
+    for name in (elise, zoe):
+        assert anonymous.post("/api/users/", account(
+            name, email=f"{suffix}{len(name)}@example.com")).status == 201
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "zoe") + suffix
+    for taken in (f"élise{suffix}", f"ÉLISE{suffix}", fullwidth,
+                  fullwidth.upper()):
+        reply = anonymous.post("/api/users/", account(
+            taken, email=f"other{suffix}@example.com"))
+        assert (reply.status, reply.body) == (400, {"username": [
+            "A user with that username already exists."]}), taken
+    reply = anonymous.post("/api/token/", {
+        "username": f"ÉLISE{suffix}", "password": "long-enough-pw"})
+    assert reply.status == 200
+    assert api.rows("SELECT username FROM users WHERE username_key = ?",
+                    f"élise{suffix}") == [(elise,)]

@@ -10,9 +10,11 @@ HEALTHY = encode_json({"status": "ok", "database": "ok"})
 
 
 def health(services: Services, request: Request) -> Response:
-    """GET /api/health/: the server is up and its database answers (a
-    database that does not is a 503 saying why, from the application)."""
+    """GET /api/health/: the server is up, its database answers and
+    accepts writes (a database that does not, or that is read-only or
+    full, is a 503 saying why, from the application)."""
     services.storage.ping()
+    services.storage.write_probe.check()
     return encoded_json_response(HEALTHY)
 
 
