@@ -9,9 +9,12 @@ queue instead of failing half-way. The schema version is SQLite's own
 
 Within one process, writes go through one connection, handed to one
 thread at a time by a pool of one: writers then queue on that pool rather
-than in SQLite's busy handler, which sleeps and polls. Reads get a small
-pool of their own. Other processes on the same file (several workers)
-meet at the file's lock, in the busy handler.
+than in SQLite's busy handler, which sleeps and polls. Reads get one
+connection of their own, beside the writer's: every sqlite3 call lets go
+of Python's global lock, and threads reading side by side pass it back
+and forth at each call, which costs more than they gain. Other processes
+on the same file (several workers) meet at the file's lock, in the busy
+handler.
 
 A thread of the engine copies the WAL back into the database file every
 ``CHECKPOINT_SECONDS``, beside the requests. By default SQLite does it in
@@ -35,7 +38,7 @@ from messaging_app.storage.errors import (Busy, StorageError,
                                           UniqueViolation, Unavailable)
 
 BUSY_TIMEOUT_SECONDS = 5.0
-READERS = 4
+READERS = 1
 CHECKPOINT_SECONDS = 0.2
 WAL_LIMIT_PAGES = 10_000
 
