@@ -28,8 +28,8 @@ def claim_module_names() -> None:
         origin = getattr(module, "__file__", None)
         if origin and Path(origin).resolve().parent != FOLDER:
             raise pytest.UsageError(
-                "Module {!r} was already imported from {}, so {} cannot use "
-                "its own {}.py.".format(name, origin, FOLDER.name, name))
+                f"Module {name!r} was already imported from {origin}, so "
+                f"{FOLDER.name} cannot use its own {name}.py.")
 
 
 claim_module_names()

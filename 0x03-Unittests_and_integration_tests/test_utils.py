@@ -142,8 +142,8 @@ class TestGetJsonServed(unittest.TestCase):
         url = self.server.url + "/page"
         self.assertEqual(
             self.fetch_error(url),
-            "GET {} returned a body that is not JSON: Expecting value: "
-            "line 1 column 1 (char 0).".format(url))
+            f"GET {url} returned a body that is not JSON: Expecting value: "
+            f"line 1 column 1 (char 0).")
 
     def test_get_json_names_the_url_when_nothing_listens(self) -> None:
         """A port where nothing listens raises JsonFetchError naming it."""

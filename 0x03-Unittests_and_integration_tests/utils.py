@@ -46,8 +46,8 @@ def get_json(url: str) -> Any:
     try:
         return json.loads(body)
     except ValueError as error:
-        raise JsonFetchError("GET {} returned a body that is not JSON: {}."
-                             .format(url, error)) from error
+        raise JsonFetchError(f"GET {url} returned a body that is not JSON: "
+                             f"{error}.") from error
 
 
 def _read_body(url: str) -> bytes:
@@ -58,12 +58,11 @@ def _read_body(url: str) -> bytes:
     except HTTPError as error:
         # The error holds the open response; close it before raising ours.
         error.close()
-        raise JsonFetchError("GET {} answered HTTP {} ({})."
-                             .format(url, error.code, error.reason)) from None
+        raise JsonFetchError(f"GET {url} answered HTTP {error.code} "
+                             f"({error.reason}).") from None
     except OSError as error:
         reason = getattr(error, "reason", error)
-        raise JsonFetchError("GET {} got no answer: {}."
-                             .format(url, reason)) from error
+        raise JsonFetchError(f"GET {url} got no answer: {reason}.") from error
 
 
 def memoize(method: Callable[[Any], Value]) -> property:

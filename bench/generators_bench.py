@@ -175,17 +175,18 @@ def measure(env: dict[str, str], options: dict[str, str]) -> None:
     rows = [("mariadb --quick (the floor)", round(client_rate), "1.00",
              round(client_mb, 1))]
     rows += [(name, round(c["rows_per_s"]),
-              "{:.2f}".format(c["rows_per_s"] / client_rate),
+              f'{c["rows_per_s"] / client_rate:.2f}',
               c["peak_rss_mb"]) for name, c in cases]
     age_rate = MILLION / age_s
     rows += [("mariadb --quick, age column", round(age_rate), "1.00", ""),
              ("average_age(stream_user_ages())",
               round(average["rows_per_s"]),
-              "{:.2f}".format(average["rows_per_s"] / age_rate),
+              f'{average["rows_per_s"] / age_rate:.2f}',
               average["peak_rss_mb"]),
              ("SQL AVG(age) on the server", round(sql_avg["rows_per_s"]),
-              "{:.2f}".format(sql_avg["rows_per_s"] / age_rate), "")]
+              f'{sql_avg["rows_per_s"] / age_rate:.2f}', "")]
     by_name = dict(cases)
+    batches = by_name["stream_users_in_batches(1000)"]
     stream, fetchall = by_name["stream_users()"], by_name[
         "buffered fetchall() (dicts)"]
     growth = stream["peak_rss_mb"] - small["peak_rss_mb"]
@@ -193,20 +194,19 @@ def measure(env: dict[str, str], options: dict[str, str]) -> None:
         ("stream_users peak memory growth from 10,000 to 1,000,000 rows",
          f"{growth:.1f} MiB", "< 10 MiB", growth < 10),
         ("stream_users peak memory / fetchall's",
-         "{:.3f}".format(stream["peak_rss_mb"] / fetchall["peak_rss_mb"]),
+         f'{stream["peak_rss_mb"] / fetchall["peak_rss_mb"]:.3f}',
          "< 0.1", stream["peak_rss_mb"] < fetchall["peak_rss_mb"] / 10),
         ("stream_users rows/s / client's",
-         "{:.2f}".format(stream["rows_per_s"] / client_rate), ">= 0.20",
+         f'{stream["rows_per_s"] / client_rate:.2f}', ">= 0.20",
          stream["rows_per_s"] >= 0.2 * client_rate),
         ("stream_users_in_batches(1000) rows/s / client's",
-         "{:.2f}".format(by_name["stream_users_in_batches(1000)"][
-             "rows_per_s"] / client_rate), ">= 0.30",
+         f'{batches["rows_per_s"] / client_rate:.2f}', ">= 0.30",
          by_name["stream_users_in_batches(1000)"]["rows_per_s"]
          >= 0.3 * client_rate),
         ("first 6 rows of the million, then close",
-         "{:.1f} ms".format(first6["ms"]), "< 50 ms", first6["ms"] < 50),
+         f'{first6["ms"]:.1f} ms', "< 50 ms", first6["ms"] < 50),
         ("streamed average rows/s / client's age dump",
-         "{:.2f}".format(average["rows_per_s"] / age_rate), ">= 0.25",
+         f'{average["rows_per_s"] / age_rate:.2f}', ">= 0.25",
          average["rows_per_s"] >= 0.25 * age_rate),
     ]
     publish(rows, pages, checks, connection_facts(seed))
@@ -220,8 +220,8 @@ def connection_facts(seed: object) -> list[tuple[str, str]]:
         protocol = ("C extension" if isinstance(connection, CMySQLConnection)
                     else "pure Python")
         return [("server", connection.server_info),
-                ("mysql-connector-python", "{} ({})".format(
-                    mysql.connector.__version__, protocol))]
+                ("mysql-connector-python", f"{mysql.connector.__version__} "
+                                           f"({protocol})")]
 
 
 def publish(rows: list, pages: list, checks: list,
@@ -233,9 +233,9 @@ def publish(rows: list, pages: list, checks: list,
          f"OFFSET {offset_ms:.1f} ms", f"key {key_ms:.1f} ms",
          f"x{offset_ms / key_ms:.0f}")
         for position, offset_ms, key_ms in pages]
-    notes = ["target: {}: {} (want {}) {}".format(
-        name, value, want, "met" if ok else "MISSED")
-        for name, value, want, ok in checks]
+    notes = [f"target: {name}: {value} (want {want}) "
+             f"{'met' if ok else 'MISSED'}"
+             for name, value, want, ok in checks]
     write_results(
         "generators", "python-generators-0x00: 1,000,000 rows", machine,
         ["case", "rows/s", "vs client", "peak RSS MiB"], table, notes)

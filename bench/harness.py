@@ -53,8 +53,8 @@ def run_child(module: str, case: str, *args: str,
         [sys.executable, "-m", module, case, *args], cwd=str(ROOT),
         env=full_env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError("benchmark case {} {} failed: {}".format(
-            module, case, done.stderr.strip()[-2000:]))
+        raise RuntimeError(f"benchmark case {module} {case} failed: "
+                           f"{done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

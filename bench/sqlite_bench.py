@@ -50,7 +50,7 @@ SCANS = ("SELECT COUNT(*), AVG(age) FROM users WHERE email LIKE '%7%'",
 def big_users(count: int) -> Iterator[tuple[int, str, str, int]]:
     """Yield ``count`` made-up users with varied names and ages."""
     for user_id in range(1, count + 1):
-        yield (user_id, "User {:06d} {}".format(user_id, "abcde"[user_id % 5]),
+        yield (user_id, f'User {user_id:06d} {"abcde"[user_id % 5]}',
                f"user{user_id}@example.com",
                18 + (user_id * 7919) % 70)
 
@@ -179,10 +179,10 @@ def measure(size: int) -> list[list[str]]:
 
 
 NOTES: Sequence[str] = (
-    "reference = uncached call, or the two queries awaited one after the "
-    "other; measured = cached call, or the two queries gathered; speed-up = "
-    "reference / measured. Medians of {} runs after one warm-up, the "
-    "reference and the measured case taking turns.".format(RUNS),
+    f"reference = uncached call, or the two queries awaited one after the "
+    f"other; measured = cached call, or the two queries gathered; speed-up = "
+    f"reference / measured. Medians of {RUNS} runs after one warm-up, the "
+    f"reference and the measured case taking turns.",
     "The cached call still opens and closes a connection: with_db_connection "
     "sits above cache_query in the sample stack.",
     "Each aiosqlite connection runs its queries in a thread of its own. "
@@ -210,7 +210,7 @@ def measure_in(folder: Path, table_rows: int) -> list[list[str]]:
 def main() -> None:
     """Run every comparison on both databases and write the results."""
     # Other processes on the machine change what threads can gain: say so.
-    load_average = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    load_average = " ".join(f"{load:.2f}" for load in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="sqlite-bench-") as scratch:
         sample, big = Path(scratch, "sample"), Path(scratch, "big")
         sample.mkdir()

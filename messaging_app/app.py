@@ -10,7 +10,6 @@ on any process.
 """
 import logging
 import time
-from typing import List, Optional
 
 from messaging_app.auth import authenticate
 from messaging_app.errors import ApiError, ServiceUnavailable
@@ -37,7 +36,7 @@ class Application:
     """The API as a function of requests, with its services and log."""
 
     def __init__(self, services: Services, log: RequestLog,
-                 routes: Optional[List[Route]] = None) -> None:
+                 routes: list[Route] | None = None) -> None:
         """Serve ``routes`` (the API's table by default)."""
         self.services = services
         self.log = log
@@ -106,7 +105,7 @@ def build_services(settings: Settings) -> Services:
 
 
 def build_application(settings: Settings,
-                      routes: Optional[List[Route]] = None) -> Application:
+                      routes: list[Route] | None = None) -> Application:
     """Build the whole API from its settings."""
     services = build_services(settings)
     try:

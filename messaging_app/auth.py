@@ -4,7 +4,7 @@ Every failure is a 401 whose challenge says whether a token was sent; the
 reasons are not told apart, so a client learns nothing about why a forged
 token failed.
 """
-from typing import Mapping
+from collections.abc import Mapping
 
 from messaging_app.errors import Unauthorized
 from messaging_app.storage import Storage, User

@@ -11,7 +11,6 @@ import getpass
 import logging
 import signal
 import sys
-from typing import List, Optional
 
 from messaging_app.accounts import create_account
 from messaging_app.app import build_services
@@ -30,7 +29,7 @@ class CommandError(Exception):
     """A mistake of the user, told in one sentence."""
 
 
-def parse_arguments(argv: Optional[List[str]]) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     """Read the command and its options."""
     parser = argparse.ArgumentParser(
         prog="python -m messaging_app",
@@ -97,16 +96,16 @@ def create_user(services: Services, args: argparse.Namespace) -> int:
         create_account(services, data, args.role)
     except ValidationError as error:
         field, sentences = next(iter(error.errors.items()))
-        raise CommandError("{}: {}".format(field, sentences[0])) from None
-    print("Created {} ({}).".format(args.username, args.role))
+        raise CommandError(f"{field}: {sentences[0]}") from None
+    print(f"Created {args.username} ({args.role}).")
     return 0
 
 
 def delete_user(services: Services, args: argparse.Namespace) -> int:
     """Delete an account with its memberships and messages."""
     if not services.storage.users.delete(args.username):
-        raise CommandError("No user is called {}.".format(args.username))
-    print("Deleted {}.".format(args.username))
+        raise CommandError(f"No user is called {args.username}.")
+    print(f"Deleted {args.username}.")
     return 0
 
 
@@ -133,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         services.storage.close()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = parse_arguments(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

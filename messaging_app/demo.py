@@ -10,7 +10,6 @@ import tempfile
 from http import HTTPStatus
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 from messaging_app.client import ApiClient, Reply
 from messaging_app.server import running_server
@@ -34,8 +33,8 @@ class Person:
 
 def show(reply: Reply, method: str, path: str, what: str) -> None:
     """Print one step: the request, its status, and what it means."""
-    print("{} {} -> {} {}".format(method, path, reply.status,
-                                  HTTPStatus(reply.status).phrase))
+    print(f"{method} {path} -> {reply.status} "
+          f"{HTTPStatus(reply.status).phrase}")
     print("    " + what)
 
 
@@ -47,16 +46,16 @@ def register(client: ApiClient, username: str, first: str,
                "first_name": first, "last_name": last}
     reply = client.post("/api/users/", account)
     show(reply, "POST", "/api/users/",
-         "registered {} ({} {})".format(username, first, last))
+         f"registered {username} ({first} {last})")
     reply = client.post("/api/token/", {
         "username": username, "password": account["password"]})
     show(reply, "POST", "/api/token/",
-         "{} logged in: got an access and a refresh token".format(username))
+         f"{username} logged in: got an access and a refresh token")
     own = ApiClient(client.base_url, reply.body["access"])
     return Person(own, own.get("/api/users/me/").body["user_id"])
 
 
-def chat(people: Dict[str, Person]) -> str:
+def chat(people: dict[str, Person]) -> str:
     """Let alice open a conversation with bob and exchange the lines."""
     alice, bob = people["alice"].client, people["bob"]
     reply = alice.post("/api/conversations/", {
@@ -68,20 +67,20 @@ def chat(people: Dict[str, Person]) -> str:
         reply = people[username].client.post(
             conversation + "messages/", {"message_body": line})
         show(reply, "POST", CONVERSATION + "messages/",
-             "{} says: {}".format(username, line))
+             f"{username} says: {line}")
     return conversation
 
 
-def read_back(people: Dict[str, Person], conversation: str) -> None:
+def read_back(people: dict[str, Person], conversation: str) -> None:
     """Read the history as bob, then try as carol and with no token."""
     path = conversation + "messages/"
     bob = people["bob"].client
     reply = bob.get(path)
     show(reply, "GET", CONVERSATION + "messages/",
-         "bob reads {} messages, oldest first:".format(reply.body["count"]))
+         f'bob reads {reply.body["count"]} messages, oldest first:')
     for message in reply.body["results"]:
-        print("      {}: {}".format(message["sender"]["username"],
-                                    message["message_body"]))
+        print(f'      {message["sender"]["username"]}: '
+              f'{message["message_body"]}')
     reply = people["carol"].client.get(path)
     show(reply, "GET", CONVERSATION + "messages/",
          "carol is refused: " + reply.body["detail"])

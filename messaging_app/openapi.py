@@ -8,7 +8,7 @@ spellings of body fields come from ``validation.ALIASES``; a schema cannot
 say that two spellings must agree, so their descriptions do.
 """
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple
 
 from messaging_app.representations import LATEST_MESSAGES
 from messaging_app.validation import ALIASES
@@ -317,10 +317,10 @@ class Operation(NamedTuple):
     method: str
     path: str
     summary: str
-    success: Tuple[str, Optional[str]]
-    body: Optional[str] = None
-    errors: Tuple[str, ...] = ()
-    query: Tuple[Tuple[str, dict], ...] = ()
+    success: tuple[str, str | None]
+    body: str | None = None
+    errors: tuple[str, ...] = ()
+    query: tuple[tuple[str, dict], ...] = ()
     public: bool = False
 
 
@@ -330,7 +330,7 @@ MESSAGES = CONVERSATION + "messages/"
 MESSAGE = MESSAGES + "{message_id}/"
 FLAT_MESSAGE = "/api/messages/{message_id}/"
 
-OPERATIONS: Tuple[Operation, ...] = (
+OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/api/users/", "Register a user.",
               ("201", "User"), "Registration",
               BODY_ERRORS + ("429", "503"), public=True),
@@ -485,7 +485,7 @@ def error_response(status: str) -> dict:
     return response
 
 
-def responses(operation: Operation) -> Dict[str, dict]:
+def responses(operation: Operation) -> dict[str, dict]:
     """Map every status ``operation`` may answer to its description."""
     status, name = operation.success
     success = {"description": operation.summary}
@@ -497,7 +497,7 @@ def responses(operation: Operation) -> Dict[str, dict]:
     return answers
 
 
-def parameters(operation: Operation) -> List[dict]:
+def parameters(operation: Operation) -> list[dict]:
     """List the path parameters (from the path) and query parameters."""
     path_names = re.findall(r"{(\w+)}", operation.path)
     found = [{"name": name, "in": "path", "required": True,
@@ -537,7 +537,7 @@ def operation_id(operation: Operation) -> str:
 
 def document() -> dict:
     """Return the whole OpenAPI 3.1 document of the API."""
-    paths: Dict[str, dict] = {}
+    paths: dict[str, dict] = {}
     for operation in OPERATIONS:
         paths.setdefault(operation.path, {})[operation.method.lower()] = (
             operation_object(operation))

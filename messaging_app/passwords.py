@@ -17,7 +17,6 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
 
 ALGORITHM = "pbkdf2_sha256"
 SALT_BYTES = 16
@@ -94,7 +93,7 @@ class PasswordChecker:
         with self.slot():
             return hash_password(password, self.iterations)
 
-    def check(self, password: str, encoded: Optional[str]) -> bool:
+    def check(self, password: str, encoded: str | None) -> bool:
         """Tell whether the password matches, in a slot; False when
         ``encoded`` is None (no such user), after the same work."""
         with self.slot():

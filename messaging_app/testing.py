@@ -56,8 +56,9 @@ def rate_limits(**limits: tuple[int, float]) -> dict[str, RateLimit]:
 def rate_limits_env(**limits: str) -> dict[str, str]:
     """Return the variables that raise every rate limit out of reach of a
     server process, but those given as ``name="hits/seconds"``."""
-    return {rate_limit_variable(name): limits.get(
-        name, "{}/{}".format(*UNREACHED)) for name in RATE_LIMITS}
+    hits, seconds = UNREACHED
+    return {rate_limit_variable(name): limits.get(name, f"{hits}/{seconds}")
+            for name in RATE_LIMITS}
 
 
 def fast_settings(folder: Path, **changes: Any) -> Settings:

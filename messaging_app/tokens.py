@@ -13,7 +13,7 @@ second as a password change would otherwise pass or fail by chance.
 """
 import time
 import uuid
-from typing import Dict, NamedTuple, Tuple
+from typing import NamedTuple
 
 import jwt
 
@@ -49,7 +49,7 @@ class TokenService:
         """Sign with ``secret``; tokens live the given number of seconds."""
         self._secret = secret
         self._lifetimes = {ACCESS: access_seconds, REFRESH: refresh_seconds}
-        self._verified: Dict[str, Tuple[Verified, str]] = {}
+        self._verified: dict[str, tuple[Verified, str]] = {}
 
     def issue(self, user_id: str, token_type: str, version: int = 0) -> str:
         """Return a signed token of ``token_type`` for a user whose tokens
@@ -61,7 +61,7 @@ class TokenService:
                   "ver": version}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    def pair(self, user_id: str, version: int = 0) -> Dict[str, str]:
+    def pair(self, user_id: str, version: int = 0) -> dict[str, str]:
         """Return a fresh access and refresh token for a user."""
         return {ACCESS: self.issue(user_id, ACCESS, version),
                 REFRESH: self.issue(user_id, REFRESH, version)}

@@ -12,7 +12,6 @@ import re
 import reprlib
 import unicodedata
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
 
 from messaging_app.clock import iso_utc
 from messaging_app.errors import ValidationError
@@ -103,12 +102,12 @@ class Fields:
     whichever the client sent, and its errors are told under that name.
     """
 
-    def __init__(self, data: Dict[str, object],
+    def __init__(self, data: dict[str, object],
                  aliases: dict[str, tuple[str, ...]] | None = None) -> None:
         """Read from ``data``: a JSON body or a query string's values."""
         self.data = data
         self.aliases = aliases or {}
-        self.errors: Dict[str, List[str]] = {}
+        self.errors: dict[str, list[str]] = {}
         # The spelling each aliased field was read under, and the fields
         # sent under spellings that differ (that is their one error).
         self.sent_as: dict[str, str] = {}
@@ -150,7 +149,7 @@ class Fields:
             raise ValidationError(self.errors)
 
     def text(self, name: str, max_length: int = 150, min_length: int = 1,
-             required: bool = True) -> Optional[str]:
+             required: bool = True) -> str | None:
         """Read a string field, trimmed, within the length limits."""
         value = self.value(name)
         if value is None:
@@ -166,15 +165,15 @@ class Fields:
         value = value.strip()
         if len(value) < min_length:
             self.error(name, "This field may not be blank." if min_length == 1
-                       else "Ensure this field has at least {} characters."
-                       .format(min_length))
+                       else f"Ensure this field has at least {min_length} "
+                            f"characters.")
         elif len(value) > max_length:
-            self.error(name, "Ensure this field has no more than {} "
-                       "characters.".format(max_length))
+            self.error(name, f"Ensure this field has no more than "
+                             f"{max_length} characters.")
         return value
 
     def password(self, name: str = "password",
-                 min_length: int = 8) -> Optional[str]:
+                 min_length: int = 8) -> str | None:
         """Read a password: not trimmed, at least ``min_length`` long."""
         value = self.value(name)
         if not isinstance(value, str) or not value:
@@ -184,14 +183,14 @@ class Fields:
         if not encodable(value):
             self.error(name, UNENCODABLE)
         elif len(value) < min_length:
-            self.error(name, "Ensure this field has at least {} characters."
-                       .format(min_length))
+            self.error(name, f"Ensure this field has at least {min_length} "
+                             f"characters.")
         elif len(value) > 1024:
             self.error(name, "Ensure this field has no more than 1024 "
                        "characters.")
         return value
 
-    def name(self, name: str, max_length: int = 150) -> Optional[str]:
+    def name(self, name: str, max_length: int = 150) -> str | None:
         """Read a name that other people see: text without control
         characters or text direction overrides."""
         value = self.text(name, max_length=max_length)
@@ -200,7 +199,7 @@ class Fields:
         return value
 
     def matching(self, name: str, pattern: "re.Pattern", sentence: str,
-                 max_length: int = 150) -> Optional[str]:
+                 max_length: int = 150) -> str | None:
         """Read a name that must match ``pattern`` as well."""
         value = self.text(name, max_length=max_length)
         if value and unsafe_in_names(value):
@@ -209,7 +208,7 @@ class Fields:
             self.error(name, sentence)
         return value
 
-    def uuid(self, name: str, required: bool = True) -> Optional[str]:
+    def uuid(self, name: str, required: bool = True) -> str | None:
         """Read a UUID field (a string) and return its canonical form."""
         value = self.value(name)
         if value is None:
@@ -218,11 +217,10 @@ class Fields:
             return None
         found = canonical_uuid(value)
         if found is None:
-            self.error(name, "{} is not a valid UUID.".format(
-                describe(value)))
+            self.error(name, f"{describe(value)} is not a valid UUID.")
         return found
 
-    def uuid_list(self, name: str, max_items: int = 100) -> List[str]:
+    def uuid_list(self, name: str, max_items: int = 100) -> list[str]:
         """Read a non-empty list of UUIDs, without repeats, in order."""
         values = self.value(name)
         if not isinstance(values, list) or not values:
@@ -230,15 +228,14 @@ class Fields:
                        else "Expected a non-empty list of user ids.")
             return []
         if len(values) > max_items:
-            self.error(name, "Ensure this list has no more than {} items."
-                       .format(max_items))
+            self.error(name, f"Ensure this list has no more than {max_items} "
+                             f"items.")
             return []
         found = []
         for value in values:
             canonical = canonical_uuid(value)
             if canonical is None:
-                self.error(name, "{} is not a valid UUID.".format(
-                    describe(value)))
+                self.error(name, f"{describe(value)} is not a valid UUID.")
             elif canonical not in found:
                 found.append(canonical)
         return found
@@ -290,7 +287,7 @@ class Fields:
         return found
 
 
-def body_fields(data: Dict[str, object]) -> Fields:
+def body_fields(data: dict[str, object]) -> Fields:
     """Return the fields of a JSON body, read under any of the spellings
     of ``ALIASES``."""
     return Fields(data, ALIASES)

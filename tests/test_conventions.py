@@ -55,12 +55,12 @@ def test_docstrings_and_annotations(name: str) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
                              ast.ClassDef)):
             if not ast.get_docstring(node):
-                problems.append("docstring of {} (line {})".format(
-                    node.name, node.lineno))
+                problems.append(f"docstring of {node.name} (line "
+                                f"{node.lineno})")
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            problems += ["annotation of {} in {} (line {})".format(
-                what, node.name, node.lineno)
-                for what in missing_annotations(node)]
+            problems += [f"annotation of {what} in {node.name} (line "
+                         f"{node.lineno})"
+                         for what in missing_annotations(node)]
     assert problems == []
 
 

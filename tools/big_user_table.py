@@ -24,10 +24,9 @@ def add_generated_users(connection: Any, count: int) -> None:
         cursor.execute("INSERT INTO generated_digits VALUES"
                        " (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)")
         cursor.execute(
-            "INSERT INTO user_data (user_id, name, email, age)"
-            " SELECT UUID(), CONCAT('Bulk User ', n),"
-            " CONCAT('user', n, '@', %s), 1 + n % 120"
-            " FROM (SELECT {} AS n FROM {}) AS numbers".format(number, joins),
+            f"INSERT INTO user_data (user_id, name, email, age) SELECT "
+            f"UUID(), CONCAT('Bulk User ', n), CONCAT('user', n, '@', %s), 1 "
+            f"+ n % 120 FROM (SELECT {number} AS n FROM {joins}) AS numbers",
             (EMAIL_DOMAIN,))
         cursor.execute("DROP TEMPORARY TABLE generated_digits")
     connection.commit()

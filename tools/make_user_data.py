@@ -38,8 +38,8 @@ def make_users(count: int, seed: int) -> list:
     while len(users) < count:
         first = chooser.choice(FIRST_NAMES)
         last = chooser.choice(LAST_NAMES)
-        email = "{}.{}{}@{}".format(first, last, chooser.randint(1, 999),
-                                    chooser.choice(DOMAINS)).lower()
+        number, domain = chooser.randint(1, 999), chooser.choice(DOMAINS)
+        email = f"{first}.{last}{number}@{domain}".lower()
         if email in emails:
             continue
         emails.add(email)

@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
 
 import pytest
 
@@ -55,7 +54,7 @@ Stopped the server.
 """
 
 
-def environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Return the environment of a command: no MESSAGING_ variable of the
     developer's shell, plus ``extra``."""
     env = {name: value for name, value in os.environ.items()
@@ -64,7 +63,7 @@ def environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-def command(*args: str, env: Optional[Dict[str, str]] = None,
+def command(*args: str, env: dict[str, str] | None = None,
             stdin: str = "") -> subprocess.CompletedProcess:
     """Run ``python -m messaging_app ARGS`` from the repository root."""
     return subprocess.run(
@@ -114,8 +113,8 @@ def test_a_taken_port_is_one_sentence(tmp_path: Path) -> None:
                        str(tmp_path / "chat.sqlite3"), env=FAST)
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == (
-        "Cannot listen on 127.0.0.1:{}: Address already in use; choose "
-        "another --host or --port.".format(port))
+        f"Cannot listen on 127.0.0.1:{port}: Address already in use; choose "
+        f"another --host or --port.")
     assert "Traceback" not in done.stderr
 
 

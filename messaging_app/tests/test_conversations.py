@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Opening, listing and reading conversations over real HTTP."""
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -29,7 +29,7 @@ def test_opening_a_conversation_adds_the_caller(
     assert reply.body["unread_count"] == 0
     assert reply.body["participants"] == sorted(
         [summary(owner), summary(guest)], key=lambda p: p["username"])
-    path = "/api/conversations/{}/".format(reply.body["conversation_id"])
+    path = f'/api/conversations/{reply.body["conversation_id"]}/'
     for person in (owner, guest):
         assert person.client.get(path).body == reply.body
 
@@ -124,8 +124,7 @@ def test_an_outsider_cannot_read_a_conversation(
     owner, guest, outsider = make_person(), make_person(), make_person()
     conversation = owner.client.post("/api/conversations/", {
         "participants": [guest.user_id]}).body["conversation_id"]
-    reply = outsider.client.get("/api/conversations/{}/".format(
-        conversation))
+    reply = outsider.client.get(f"/api/conversations/{conversation}/")
     assert reply.status == 403
     assert reply.body == {
         "detail": "You are not a participant of this conversation."}
@@ -138,7 +137,7 @@ def test_an_unknown_or_malformed_conversation_is_404(
         make_person: Callable[[], Person], conversation_id: str) -> None:
     """Unknown and malformed ids alike are a JSON 404, never a 500."""
     reply = make_person().client.get(
-        "/api/conversations/{}/".format(conversation_id.replace(" ", "%20")))
+        f'/api/conversations/{conversation_id.replace(" ", "%20")}/')
     assert reply.status == 404
     assert set(reply.body) == {"detail"}
 

@@ -14,7 +14,7 @@ read, edit and delete it).
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -74,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     assert live.stop() == 0
 
 
-def seed_objects(server: LiveServer) -> Dict[str, str]:
+def seed_objects(server: LiveServer) -> dict[str, str]:
     """Create two users, a conversation and a message; return their ids.
 
     The access token of the first user is returned as ``token``.
@@ -89,13 +89,12 @@ def seed_objects(server: LiveServer) -> Dict[str, str]:
             "message_id": reply.body["message_id"]}
 
 
-def config_text(objects: Dict[str, str], pinned: bool) -> str:
+def config_text(objects: dict[str, str], pinned: bool) -> str:
     """Write schemathesis's configuration: the token, maybe pinned ids."""
-    lines = ['headers = {{ Authorization = "Bearer {}" }}'.format(
-        objects["token"])]
+    lines = [f'headers = {{ Authorization = "Bearer {objects["token"]}" }}']
     if pinned:
         lines += ["", "[parameters]"]
-        lines += ['"path.{}" = "{}"'.format(name, objects[name])
+        lines += [f'"path.{name}" = "{objects[name]}"'
                   for name in ("user_id", "conversation_id", "message_id")]
     return "\n".join(lines) + "\n" + REFERENCES_AND_UNIQUE_FIELDS
 

@@ -4,7 +4,7 @@ HTTP, with bad input that must be refused without writing anything."""
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -13,7 +13,7 @@ from messaging_app.client import Client
 from messaging_app.testing import (UNKNOWN_ID, InProcessApi, Person,
                                    conversation_between, register)
 
-Chat = Tuple[Person, Person, str]
+Chat = tuple[Person, Person, str]
 INJECTION = "'); DROP TABLE messages; --"
 
 
@@ -24,7 +24,7 @@ def send(person: Person, path: str, body: str) -> dict:
     return reply.body
 
 
-def bodies(page: dict) -> List[str]:
+def bodies(page: dict) -> list[str]:
     """Return the message bodies of a page, in order."""
     return [message["message_body"] for message in page["results"]]
 
@@ -64,7 +64,7 @@ def test_messages_read_oldest_first_or_newest_first(chat: Chat) -> None:
     """The order is the sending order, reversed by ``-sent_at``."""
     alice, bob, path = chat
     for number in range(5):
-        send(alice if number % 2 else bob, path, "m{}".format(number))
+        send(alice if number % 2 else bob, path, f"m{number}")
     assert bodies(alice.client.get(path).body) == [
         "m0", "m1", "m2", "m3", "m4"]
     assert bodies(alice.client.get(path + "?ordering=-sent_at").body) == [
@@ -78,14 +78,13 @@ def test_pages_of_messages_never_repeat_or_skip(chat: Chat) -> None:
     """Twenty-five messages in pages of ten: 10, 10, 5, all in order."""
     alice, _, path = chat
     for number in range(25):
-        send(alice, path, "n{:02d}".format(number))
+        send(alice, path, f"n{number:02d}")
     seen = []
     for page in (1, 2, 3):
-        body = alice.client.get(path + "?page_size=10&page={}".format(
-            page)).body
+        body = alice.client.get(path + f"?page_size=10&page={page}").body
         assert body["count"] == 25
         seen += bodies(body)
-    assert seen == ["n{:02d}".format(number) for number in range(25)]
+    assert seen == [f"n{number:02d}" for number in range(25)]
     assert len(bodies(alice.client.get(path).body)) == 20
     assert alice.client.get(path + "?page=4&page_size=10").status == 404
 
@@ -168,7 +167,7 @@ def test_posting_to_the_messages_endpoint(chat: Chat,
         "conversation": unknown, "message_body": "lost"})
     assert reply.status == 400
     assert reply.body == {"conversation": [
-        "Conversation {} does not exist.".format(unknown)]}
+        f"Conversation {unknown} does not exist."]}
     reply = alice.client.post("/api/messages/", {"message_body": "x"})
     assert reply.body == {"conversation": ["This field is required."]}
     assert stored_count(api, path) == 1

@@ -126,8 +126,9 @@ def test_outside_the_open_hours_the_chat_is_403(tmp_path: Path) -> None:
         alice = register(api.client())
         reply = alice.client.get("/api/conversations/")
         assert reply.status == 403
-        assert reply.body == {"detail": "The chat is open from "
-                              "{:02d}:00 to {:02d}:00 only.".format(*closed)}
+        start, end = closed
+        assert reply.body == {"detail": f"The chat is open from "
+                              f"{start:02d}:00 to {end:02d}:00 only."}
         assert alice.client.get("/api/health/").status == 200
 
 

@@ -8,7 +8,7 @@ OpenAPI 3.1 with a reachable schema for every reference, and it must be what
 """
 import json
 import re
-from typing import Iterator, Set, Tuple
+from collections.abc import Iterator
 
 from messaging_app import openapi
 from messaging_app.routes import ROUTES
@@ -17,12 +17,12 @@ METHODS = {"get", "put", "post", "delete", "options", "head", "patch",
            "trace"}
 
 
-def routed() -> Set[Tuple[str, str]]:
+def routed() -> set[tuple[str, str]]:
     """Return the (method, path) pairs of the route table."""
     return {(route.method.upper(), route.pattern) for route in ROUTES}
 
 
-def documented(document: dict) -> Set[Tuple[str, str]]:
+def documented(document: dict) -> set[tuple[str, str]]:
     """Return the (method, path) pairs of an OpenAPI document."""
     return {(method.upper(), path)
             for path, item in document["paths"].items()
@@ -45,14 +45,14 @@ def references(node: object) -> Iterator[str]:
 def test_every_route_is_documented() -> None:
     """A route added to ROUTES without documentation fails here."""
     missing = routed() - documented(openapi.document())
-    assert not missing, "routes missing from the OpenAPI document: {}".format(
-        sorted(missing))
+    assert not missing, (f"routes missing from the OpenAPI document: "
+                         f"{sorted(missing)}")
 
 
 def test_every_documented_operation_is_routed() -> None:
     """A documented operation the router does not serve fails here."""
     extra = documented(openapi.document()) - routed()
-    assert not extra, "documented but not routed: {}".format(sorted(extra))
+    assert not extra, f"documented but not routed: {sorted(extra)}"
 
 
 def test_documented_routes_are_checked_by_the_comparison() -> None:

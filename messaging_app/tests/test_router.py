@@ -30,7 +30,7 @@ def test_a_path_and_method_find_their_route() -> None:
 
 def test_parameters_come_back_in_lower_case() -> None:
     """Ids are stored in lower case, so the router hands them so."""
-    match = resolve(TABLE, "DELETE", "/api/things/{}/".format(ID))
+    match = resolve(TABLE, "DELETE", f"/api/things/{ID}/")
     assert match.route is TABLE[3]
     assert match.params == {"thing_id": ID.lower()}
 
@@ -42,7 +42,7 @@ def test_the_slashless_form_works_too() -> None:
 
 @pytest.mark.parametrize("path", [
     "/", "/api/", "/api/thing/", "/api/things/x/", "/api/things//",
-    "/api/things/{}/extra/".format(ID), "/api/things/{}x/".format(ID),
+    f"/api/things/{ID}/extra/", f"/api/things/{ID}x/",
     "/api/things/not-a-uuid/", "/API/THINGS/"])
 def test_an_unknown_path_is_404(path: str) -> None:
     """No route matches: NotFound, also for a malformed id."""
@@ -54,7 +54,7 @@ def test_a_known_path_with_another_method_is_405_with_allow() -> None:
     """The error lists every method the path accepts, sorted, HEAD with
     GET."""
     with pytest.raises(MethodNotAllowed) as raised:
-        resolve(TABLE, "PUT", "/api/things/{}/".format(ID))
+        resolve(TABLE, "PUT", f"/api/things/{ID}/")
     assert raised.value.status == 405
     assert raised.value.headers() == [("Allow", "DELETE, GET, HEAD")]
     assert raised.value.body() == {"detail": 'Method "PUT" not allowed.'}

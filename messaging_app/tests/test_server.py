@@ -9,7 +9,6 @@ import socket
 import struct
 import threading
 from pathlib import Path
-from typing import List, Tuple
 
 import pytest
 
@@ -28,7 +27,7 @@ from messaging_app.tests.helpers import (WAIT, exchange, hold, rows,
 class CountingSocket:
     """A connection socket that counts the writes made to it."""
 
-    def __init__(self, sock: socket.socket, writes: List[int]) -> None:
+    def __init__(self, sock: socket.socket, writes: list[int]) -> None:
         """Wrap ``sock``; append each write's size to ``writes``."""
         self._sock = sock
         self._writes = writes
@@ -56,15 +55,15 @@ class CountingSocket:
 class CountingServer(ApiServer):
     """The API server, with every accepted socket counting its writes."""
 
-    writes: List[int] = []
+    writes: list[int] = []
 
-    def get_request(self) -> Tuple[CountingSocket, tuple]:
+    def get_request(self) -> tuple[CountingSocket, tuple]:
         """Accept a connection and wrap its socket."""
         sock, address = super().get_request()
         return CountingSocket(sock, self.writes), address
 
 
-def status_and_body(answer: bytes) -> Tuple[int, dict]:
+def status_and_body(answer: bytes) -> tuple[int, dict]:
     """Split a raw response into its status and JSON body."""
     head, _, body = answer.partition(b"\r\n\r\n")
     assert b"Content-Type: application/json" in head

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import uuid
-from typing import Callable, Dict
+from collections.abc import Callable
 
 import jwt
 import pytest
@@ -26,7 +26,7 @@ def segment(data: dict) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def claims(user_id: str, **changes: object) -> Dict[str, object]:
+def claims(user_id: str, **changes: object) -> dict[str, object]:
     """Return an access token's claims for ``user_id``, with changes;
     a change to None removes the claim."""
     now = int(time.time())
@@ -40,11 +40,11 @@ def claims(user_id: str, **changes: object) -> Dict[str, object]:
 def forge(kind: str, secret: str, user_id: str) -> str:
     """Make the token of one attack against the server's ``secret``."""
     if kind == "alg none":
-        return "{}.{}.".format(segment({"alg": "none", "typ": "JWT"}),
-                               segment(claims(user_id)))
+        header = segment({"alg": "none", "typ": "JWT"})
+        return f"{header}.{segment(claims(user_id))}."
     if kind == "RS256 header":
-        return "{}.{}.{}".format(segment({"alg": "RS256", "typ": "JWT"}),
-                                 segment(claims(user_id)), "c2lnbmF0dXJl")
+        header = segment({"alg": "RS256", "typ": "JWT"})
+        return f"{header}.{segment(claims(user_id))}.c2lnbmF0dXJl"
     if kind == "HS512":
         return jwt.encode(claims(user_id), secret, algorithm="HS512")
     if kind == "wrong signature":
@@ -52,8 +52,8 @@ def forge(kind: str, secret: str, user_id: str) -> str:
     if kind == "tampered payload":
         header, _, signature = jwt.encode(
             claims(user_id), secret, algorithm="HS256").split(".")
-        return "{}.{}.{}".format(header, segment(claims(
-            str(uuid.uuid4()))), signature)
+        stranger = segment(claims(str(uuid.uuid4())))
+        return f"{header}.{stranger}.{signature}"
     changes = {
         "expired": {"iat": int(time.time()) - 7200,
                     "exp": int(time.time()) - 3600},
@@ -109,8 +109,8 @@ def test_a_refresh_token_of_a_forged_kind_is_refused(
     expired = jwt.encode(claims(person.user_id, token_type="refresh",
                                 exp=int(time.time()) - 1), secret,
                          algorithm="HS256")
-    unsigned = "{}.{}.".format(segment({"alg": "none"}), segment(claims(
-        person.user_id, token_type="refresh")))
+    refresh_claims = claims(person.user_id, token_type="refresh")
+    unsigned = f"{segment({'alg': 'none'})}.{segment(refresh_claims)}."
     anonymous = api.client()
     for token in (expired, unsigned, "garbage"):
         reply = anonymous.post("/api/token/refresh/", {"refresh": token})

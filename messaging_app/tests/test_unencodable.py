@@ -7,7 +7,7 @@ names the field, on every route that reads text, and nothing is written.
 valid JSON and decodes to a Python string that cannot be stored.
 """
 import threading
-from typing import Callable, Dict, List
+from collections.abc import Callable
 
 from messaging_app.client import Client, Reply
 from messaging_app.testing import (InProcessApi, Person,
@@ -85,7 +85,7 @@ def test_bystanders_posting_at_the_same_moment_are_all_stored(
     paths = [conversation_between(people[n], people[n + 1])
              for n in range(0, 8, 2)]
     poisoner = people[0]
-    replies: Dict[str, List[Reply]] = {}
+    replies: dict[str, list[Reply]] = {}
     start = threading.Barrier(len(people))
 
     def post(number: int) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Registration, login, token refresh and user lookups over real HTTP."""
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -193,11 +193,11 @@ def test_another_user_shows_public_fields_only(
         make_person: Callable[[], Person]) -> None:
     """No email or phone of others; one's own id shows everything."""
     viewer, other = make_person(), make_person()
-    reply = viewer.client.get("/api/users/{}/".format(other.user_id))
+    reply = viewer.client.get(f"/api/users/{other.user_id}/")
     assert reply.status == 200
     assert set(reply.body) == PUBLIC_FIELDS
     assert reply.body["username"] == other.user["username"]
-    own = viewer.client.get("/api/users/{}/".format(viewer.user_id))
+    own = viewer.client.get(f"/api/users/{viewer.user_id}/")
     assert own.body == viewer.user
 
 
@@ -205,14 +205,14 @@ def test_another_user_shows_public_fields_only(
 def test_an_unknown_or_malformed_user_id_is_404(
         make_person: Callable[[], Person], user_id: str) -> None:
     """Unknown and malformed ids alike are a JSON 404."""
-    reply = make_person().client.get("/api/users/{}/".format(user_id))
+    reply = make_person().client.get(f"/api/users/{user_id}/")
     assert reply.status == 404
     assert set(reply.body) == {"detail"}
 
 
 def test_user_endpoints_need_a_token(anonymous: Client) -> None:
     """401 with the plain challenge when no token is sent."""
-    for path in ("/api/users/me/", "/api/users/{}/".format(uuid.uuid4())):
+    for path in ("/api/users/me/", f"/api/users/{uuid.uuid4()}/"):
         reply = anonymous.get(path)
         assert reply.status == 401
         assert reply.headers["WWW-Authenticate"] == CHALLENGE

@@ -61,8 +61,9 @@ def test_the_seed_script_reports_a_bad_csv_in_one_sentence(
     before = sql("SELECT COUNT(*) FROM user_data")
     done = run_script(tmp_path / "0-main.py")
     assert done.returncode == 1
-    assert done.stderr == "{}, line 4: expected the 3 fields name, email, " \
-        "age.\n".format(tmp_path / "user_data.csv")
+    csv = tmp_path / "user_data.csv"
+    assert done.stderr == (f"{csv}, line 4: expected the 3 fields name, "
+                           f"email, age.\n")
     assert sql("SELECT COUNT(*) FROM user_data") == before
 
 
