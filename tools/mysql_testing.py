@@ -54,7 +54,7 @@ def mariadb_env() -> Iterator[dict[str, str]]:
 def memory_folder() -> str | None:
     """Return /dev/shm when it is a writable tmpfs (on Linux), where a
     throwaway server's data costs no disk writes: InnoDB makes every
-    CREATE or ALTER durable, some 35 ms each on disk, and the chat API's
+    CREATE or ALTER durable with a write to disk, and the chat API's
     tests create a database per test of its storage; else None (the
     system's temporary folder)."""
     shm = Path("/dev/shm")

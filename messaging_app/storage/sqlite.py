@@ -19,10 +19,11 @@ handler.
 A thread of the engine copies the WAL back into the database file every
 ``CHECKPOINT_SECONDS``, beside the requests. By default SQLite does it in
 the commit that takes the WAL past 1,000 pages, and that commit, with
-every writer queued behind it, then waits for the copy and its fsyncs: the
-slowest posts under load took hundreds of milliseconds. The thread's
-passes never block a writer (PASSIVE); a commit still checkpoints once
-the WAL reaches ``WAL_LIMIT_PAGES``, should the thread fall behind.
+every writer queued behind it, then waits for the copy and its fsyncs,
+which makes the slowest requests under load many times slower. The
+thread's passes never block a writer (PASSIVE); a commit still
+checkpoints once the WAL reaches ``WAL_LIMIT_PAGES``, should the thread
+fall behind.
 """
 import logging
 import sqlite3
