@@ -112,6 +112,13 @@ class JSONServer(ThreadingHTTPServer):
         self.base_url = base_url or listening_url(self.server_address)
         self._wakeup, self._waker = socket.socketpair()
 
+    @property
+    def address(self) -> tuple[str, int]:
+        """Return the host and port the server listens on (an IPv6
+        address's flow and scope left out)."""
+        host, port = self.server_address[:2]
+        return str(host), port
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Accept connections until ``shutdown``, which wakes this loop at
         once rather than at its next poll (so ``poll_interval`` is not

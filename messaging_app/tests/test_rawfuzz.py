@@ -137,7 +137,7 @@ def test_every_raw_request_gets_a_well_formed_answer(
     statuses seen show that the requests reach the views as well as the
     parser."""
     server, token, messages = target
-    address = server.server_address[:2]
+    address = server.address
     seen: set[int] = set()
 
     @settings(max_examples=EXAMPLES, derandomize=True, database=None,
