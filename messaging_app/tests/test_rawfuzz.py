@@ -50,6 +50,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     with live_server(tmp_path_factory.mktemp("rawfuzz")) as server:
         client = ApiClient(server.base_url)
         alice, bob = register(client), register(client)
+        assert alice.client.token is not None
         yield server, alice.client.token, conversation_between(alice, bob)
 
 

@@ -9,6 +9,7 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -42,7 +43,7 @@ class CountingSocket:
         self._writes.append(len(data))
         return self._sock.send(data, *flags)
 
-    def sendmsg(self, buffers: list[bytes], *args: object) -> int:
+    def sendmsg(self, buffers: list[bytes], *args: Any) -> int:
         """Count one (gather) write, then send it."""
         self._writes.append(sum(len(buffer) for buffer in buffers))
         return self._sock.sendmsg(buffers, *args)
@@ -57,10 +58,11 @@ class CountingServer(ApiServer):
 
     writes: list[int] = []
 
-    def get_request(self) -> tuple[CountingSocket, tuple]:
+    def get_request(self) -> tuple[socket.socket, tuple]:
         """Accept a connection and wrap its socket."""
         sock, address = super().get_request()
-        return CountingSocket(sock, self.writes), address
+        # The wrapper stands in for the socket (it passes on all the rest).
+        return cast(socket.socket, CountingSocket(sock, self.writes)), address
 
 
 def status_and_body(answer: bytes) -> tuple[int, dict]:
@@ -82,6 +84,7 @@ def test_each_response_leaves_in_exactly_one_write(tmp_path: Path) -> None:
             alice.client.post(path, {"message_body": "x" * 10_000})
         connection = http.client.HTTPConnection(*server.address,
                                                 timeout=WAIT)
+        assert alice.client.token is not None
         headers = {"Authorization": "Bearer " + alice.client.token}
         CountingServer.writes.clear()
         sizes = []
@@ -266,8 +269,10 @@ def test_an_error_escaping_a_handler_goes_to_the_server_log(
             try:
                 raise error
             except Exception:
-                server.handle_error(None, ("127.0.0.1", 50000))
-    assert [record.exc_info[1] for record in caplog.records] == [broken]
+                with socket.socket() as unused:
+                    server.handle_error(unused, ("127.0.0.1", 50000))
+    assert [record.exc_info[1] if record.exc_info else None
+            for record in caplog.records] == [broken]
     assert "127.0.0.1" in caplog.records[0].getMessage()
 
 

@@ -26,7 +26,8 @@ from messaging_app.settings import Settings, SettingsError, load_settings
 from messaging_app.testing import live_server, register
 from messaging_app.tests.helpers import (WAIT, hold, read_until_closed,
                                          wait_until)
-from messaging_app.tests.rawhttp import connect, exchange_all, read_answer
+from messaging_app.tests.rawhttp import (connect, exchange_all, next_answer,
+                                         read_answer)
 
 REGISTRATION = (b'{"username": "%s", "email": "%s@example.com", '
                 b'"password": "long-enough-pw", "first_name": "F", '
@@ -157,14 +158,14 @@ def test_100_continue_only_when_the_body_will_be_read(
     for head, status in zip(refused, (401, 413)):
         with connect(address) as sock, sock.makefile("rb") as stream:
             sock.sendall(head)
-            assert read_answer(stream).status == status
+            assert next_answer(stream).status == status
     body = REGISTRATION % (b"expecting", b"expecting")
     with connect(address) as sock, sock.makefile("rb") as stream:
         sock.sendall(POST_HEAD + expect
                      + b"Content-Length: %d\r\n\r\n" % len(body))
-        assert read_answer(stream).status == 100
+        assert next_answer(stream).status == 100
         sock.sendall(body)
-        assert read_answer(stream).status == 201
+        assert next_answer(stream).status == 201
 
 
 def test_page_links_come_from_the_base_url_not_the_host_header(
@@ -266,7 +267,7 @@ def test_the_linger_after_a_refused_body_is_bounded_in_all(
         with connect(quick.address) as sock:
             sock.sendall(POST_HEAD + b"Content-Length: 5000000\r\n\r\n")
             with sock.makefile("rb") as stream:
-                assert read_answer(stream).status == 413
+                assert next_answer(stream).status == 413
             elapsed = seconds_until_refused(sock, b" " * 100)
     finally:
         quick.limits = limits
@@ -352,6 +353,7 @@ def test_a_stop_refuses_new_connections_at_once(tmp_path: Path) -> None:
         with busy, busy.makefile("rb") as stream:
             answer = read_answer(stream)
         stopping.join(WAIT)
+    assert answer is not None
     assert (answer.status, answer.headers["connection"]) == (200, "close")
 
 
