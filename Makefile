@@ -35,6 +35,8 @@ test: setup system-python newman
 	@echo "Lint: pycodestyle (79 columns) and pyflakes on every Python file"
 	@$(PY) -m pycodestyle $(PY_FILES)
 	@$(PY) -m pyflakes $(PY_FILES)
+	@echo "Types: mypy over messaging_app, tools and bench"
+	@$(PY) -m mypy messaging_app tools bench
 	$(PY) -m pytest -n auto
 
 serve: setup
