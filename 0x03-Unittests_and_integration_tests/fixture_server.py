@@ -54,7 +54,7 @@ class FixtureServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The server's base address, such as ``http://127.0.0.1:40123``."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{str(host)}:{port}"
 
     def serve_json(self, path: str, payload: Any) -> None:
         """Answer GET ``path`` with ``payload`` encoded as JSON."""

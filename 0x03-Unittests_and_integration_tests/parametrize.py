@@ -35,9 +35,15 @@ class ParametrizedTest:
     test of its own: they run the one test per case that it adds.
     """
 
+    # Set by functools.update_wrapper, as on the method.
+    __wrapped__: TestMethod
+    __qualname__: str
+
     def __init__(self, method: TestMethod, cases: list[tuple]) -> None:
         """Keep the test method and the argument tuples of its cases."""
-        functools.update_wrapper(self, method)
+        # update_wrapper is typed for callable wrappers; this one is not
+        # callable on purpose (see above).
+        functools.update_wrapper(self, method)  # type: ignore[arg-type]
         self.cases = cases
 
     def __set_name__(self, owner: type, name: str) -> None:

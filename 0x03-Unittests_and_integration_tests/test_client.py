@@ -13,7 +13,7 @@ the fixtures.
 import io
 import json
 import unittest
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest.mock import Mock, PropertyMock, patch
 from urllib.parse import urlsplit
 
@@ -21,6 +21,10 @@ from client import GITHUB_API_URL, GithubOrgClient
 from fixture_server import FixtureServer
 from fixtures import TEST_PAYLOAD
 from parametrize import parametrize, parametrize_class
+
+if TYPE_CHECKING:
+    # What patch() returns: unittest.mock's class for it is private.
+    from unittest.mock import AsyncMock, MagicMock, _patch
 
 PAYLOAD_FIELDS = ("org_payload", "repos_payload", "expected_repos",
                   "apache2_repos")
@@ -101,6 +105,9 @@ class TestIntegrationGithubOrgClient(unittest.TestCase):
     expected_repos: list[str]
     apache2_repos: list[str]
     api_url = GITHUB_API_URL
+    # Set by setUpClass: each URL's fixture, and the patcher of urlopen.
+    answers: dict[str, Any]
+    get_patcher: "_patch[MagicMock | AsyncMock]"
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -146,6 +153,8 @@ class TestServedIntegrationGithubOrgClient(TestIntegrationGithubOrgClient):
     """
 
     server: FixtureServer
+    org_path: str
+    repos_path: str
 
     @classmethod
     def setUpClass(cls) -> None:

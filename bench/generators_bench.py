@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from types import ModuleType
 
 from bench.harness import (machine_lines, median_child, median_seconds,
                            report, write_results)
@@ -31,12 +32,12 @@ PAGE_POSITIONS = (0, 100_000, 500_000, 990_000)
 USERS_QUERY = "SELECT user_id, name, email, age FROM user_data"
 
 
-def script(name: str) -> object:
+def script(name: str) -> ModuleType:
     """Import one of the folder's scripts by file name."""
     return load_script(FOLDER / name)
 
 
-def count_rows(make_stream: Callable[[], object]) -> int:
+def count_rows(make_stream: Callable[[], Iterable[object]]) -> int:
     """Consume a stream of rows (or of lists of rows) and count the rows."""
     count = 0
     for item in make_stream():
@@ -83,7 +84,7 @@ def child_case(case: str, arg: str) -> None:
     report(rows=rows, rows_per_s=rows / (time.perf_counter() - start))
 
 
-def fetch_all(seed: object) -> list[dict]:
+def fetch_all(seed: ModuleType) -> list[dict]:
     """Read the whole table at once with a buffered cursor: the reference."""
     with seed.open_connection(database=seed.DATABASE) as connection, \
             connection.cursor(dictionary=True, buffered=True) as cursor:
@@ -94,6 +95,7 @@ def fetch_all(seed: object) -> list[dict]:
 def client_dump(options: dict[str, str], query: str) -> tuple[float, float]:
     """Dump ``query`` with the mariadb client; return (seconds, peak MiB)."""
     client = find_program("mariadb", "mysql")
+    assert client is not None
     command = [client, "--no-defaults", "--host=" + options["host"],
                "--port=" + options["port"], "--user=" + options["user"],
                "--password=" + options["password"], "--quick", "--batch",
@@ -116,7 +118,7 @@ def median_client(options: dict[str, str], query: str) -> tuple[float, float]:
     return runs[1]
 
 
-def paging_times(seed: object) -> list[tuple[int, float, float]]:
+def paging_times(seed: ModuleType) -> list[tuple[int, float, float]]:
     """Time one page at several depths, by OFFSET and by key."""
     paging = script("2-lazy_paginate.py")
     keyset = script("5-keyset_paginate.py")
@@ -138,7 +140,7 @@ def paging_times(seed: object) -> list[tuple[int, float, float]]:
     return rows
 
 
-def fill(seed: object, count: int) -> None:
+def fill(seed: ModuleType, count: int) -> None:
     """Make ``ALX_prodev.user_data`` hold exactly ``count`` generated users."""
     with seed.open_connection() as connection:
         seed.create_database(connection)
@@ -172,8 +174,9 @@ def measure(env: dict[str, str], options: dict[str, str]) -> None:
     sql_avg = child("sql_avg")
     first6 = child("first6")
     pages = paging_times(seed)
-    rows = [("mariadb --quick (the floor)", round(client_rate), "1.00",
-             round(client_mb, 1))]
+    rows: list[tuple[str, int, str, float | str]] = [
+        ("mariadb --quick (the floor)", round(client_rate), "1.00",
+         round(client_mb, 1))]
     rows += [(name, round(c["rows_per_s"]),
               f'{c["rows_per_s"] / client_rate:.2f}',
               c["peak_rss_mb"]) for name, c in cases]
@@ -212,7 +215,7 @@ def measure(env: dict[str, str], options: dict[str, str]) -> None:
     publish(rows, pages, checks, connection_facts(seed))
 
 
-def connection_facts(seed: object) -> list[tuple[str, str]]:
+def connection_facts(seed: ModuleType) -> list[tuple[str, str]]:
     """Name the server and the connector, with the protocol in use."""
     import mysql.connector
     from mysql.connector.connection_cext import CMySQLConnection

@@ -41,7 +41,7 @@ def peak_rss_mb() -> float:
 
 
 def run_child(module: str, case: str, *args: str,
-              env: dict[str, str] = None) -> dict:
+              env: dict[str, str] | None = None) -> dict:
     """Run ``python -m module case args...`` and return the JSON it prints.
 
     The child does one measurement and prints one JSON object on its last
@@ -68,7 +68,7 @@ def report(**figures: object) -> None:
 
 
 def median_child(module: str, case: str, *args: str, runs: int = 3,
-                 env: dict[str, str] = None) -> dict:
+                 env: dict[str, str] | None = None) -> dict:
     """Run a child case ``runs`` times (after one warm-up) and take medians.
 
     Each numeric figure of the result is the median over the runs.

@@ -3,7 +3,7 @@
 Views and helpers raise these; the application turns any of them into a JSON
 response, so a client never sees HTML or a traceback.
 """
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 Headers = list[tuple[str, str]]
 
@@ -91,7 +91,7 @@ class MethodNotAllowed(ApiError):
 
     status = 405
 
-    def __init__(self, method: str, allowed: Sequence[str]) -> None:
+    def __init__(self, method: str, allowed: Iterable[str]) -> None:
         """Remember the methods the path does accept."""
         super().__init__(f'Method "{method}" not allowed.')
         self.allowed = sorted(allowed)

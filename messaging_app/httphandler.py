@@ -40,6 +40,9 @@ from messaging_app.http11 import (is_token, list_items,
 from messaging_app.response import encode_json
 
 if TYPE_CHECKING:
+    # _typeshed exists only for type checkers: the buffer types of io.
+    from _typeshed import WriteableBuffer
+
     from messaging_app.httpserver import JSONServer
 
 logger = logging.getLogger("messaging_app")
@@ -98,7 +101,7 @@ class DeadlineReader(io.RawIOBase):
         self.deadline = (None if seconds is None
                          else time.monotonic() + seconds)
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
+    def readinto(self, buffer: "WriteableBuffer") -> int:
         """Read what has arrived, waiting as long as the limits allow;
         raise TimeoutError when they run out."""
         wait = self.silence
@@ -127,6 +130,7 @@ class JSONRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "messaging_app"
     server: "JSONServer"
+    rfile: io.BufferedReader
 
     def version_string(self) -> str:
         """Name the server without the Python version."""

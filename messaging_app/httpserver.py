@@ -33,6 +33,10 @@ logger = logging.getLogger("messaging_app")
 MAX_REFUSING = 64
 REFUSAL_SECONDS = 1.0
 
+# What socketserver passes around as a request: a TCP server's is its
+# connection's socket, never the tuple (a UDP server's).
+SocketRequest = socket.socket | tuple[bytes, socket.socket]
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -108,6 +112,13 @@ class JSONServer(ThreadingHTTPServer):
         self.base_url = base_url or listening_url(self.server_address)
         self._wakeup, self._waker = socket.socketpair()
 
+    @property
+    def address(self) -> tuple[str, int]:
+        """Return the host and port the server listens on (an IPv6
+        address's flow and scope left out)."""
+        host, port = self.server_address[:2]
+        return str(host), port
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Accept connections until ``shutdown``, which wakes this loop at
         once rather than at its next poll (so ``poll_interval`` is not
@@ -151,11 +162,12 @@ class JSONServer(ThreadingHTTPServer):
         if looping:
             self._loop_ended.wait()
 
-    def process_request(self, request: socket.socket,
+    def process_request(self, request: SocketRequest,
                         client_address: tuple[str, int]) -> None:
         """Start a thread for the connection, or refuse it: 503 when the
         server is full or stopping, 429 when its address holds its share
         of connections already."""
+        assert not isinstance(request, tuple)  # a TCP connection
         host = client_address[0]
         with self._lock:
             if (self.stopping
@@ -177,9 +189,10 @@ class JSONServer(ThreadingHTTPServer):
             self.forget(request)
             raise
 
-    def process_request_thread(self, request: socket.socket,
+    def process_request_thread(self, request: SocketRequest,
                                client_address: tuple[str, int]) -> None:
         """Handle a connection and forget it once closed."""
+        assert not isinstance(request, tuple)  # a TCP connection
         try:
             super().process_request_thread(request, client_address)
         finally:
@@ -195,7 +208,7 @@ class JSONServer(ThreadingHTTPServer):
                     del self._per_host[connection.host]
             self._drained.notify_all()
 
-    def handle_error(self, request: socket.socket,
+    def handle_error(self, request: SocketRequest,
                      client_address: tuple[str, int]) -> None:
         """Log what escaped a handler, with its traceback, to the server
         log; a client that hung up (a reset, a broken pipe) is not an

@@ -45,7 +45,7 @@ def one_spelling_of(name: str) -> dict:
                       for spelling in (name, *ALIASES[name])]}
 
 
-PARTICIPANT = {
+PARTICIPANT: dict[str, Any] = {
     "type": "object",
     "required": ["id", "user_id", "username", "first_name", "last_name"],
     "properties": {
@@ -472,7 +472,7 @@ def json_content(schema: dict) -> dict:
 
 def error_response(status: str) -> dict:
     """Describe one error status with its JSON body and headers."""
-    schema = ERROR
+    schema: dict[str, Any] = ERROR
     if status == "400":
         schema = {"anyOf": [ERROR,
                             {"$ref": "#/components/schemas/FieldErrors"}]}
@@ -488,7 +488,7 @@ def error_response(status: str) -> dict:
 def responses(operation: Operation) -> dict[str, dict]:
     """Map every status ``operation`` may answer to its description."""
     status, name = operation.success
-    success = {"description": operation.summary}
+    success: dict[str, Any] = {"description": operation.summary}
     if name:
         success["content"] = json_content(schema_for(name))
     answers = {status: success}
@@ -509,7 +509,7 @@ def parameters(operation: Operation) -> list[dict]:
 
 def operation_object(operation: Operation) -> dict:
     """Render one table row as an OpenAPI operation object."""
-    rendered = {
+    rendered: dict[str, Any] = {
         "operationId": operation_id(operation),
         "summary": operation.summary,
         "responses": responses(operation),

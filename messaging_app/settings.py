@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from messaging_app.files import OWNER_ONLY, loose_mode, make_folder
@@ -19,6 +20,8 @@ DEFAULT_DB = PACKAGE_DIR.parent / "var" / "messaging.sqlite3"
 DEFAULT_PASSWORD_COST = 600_000
 MIN_SECRET_BYTES = 32
 ROLES = ("guest", "host", "admin")
+# A setting read by positive_number: a whole number or a number.
+Number = TypeVar("Number", int, float)
 
 
 class SettingsError(ValueError):
@@ -120,8 +123,8 @@ class Settings:
         return self.db_path.with_name(self.db_path.name + ".secret-key")
 
 
-def positive_number(env: Mapping[str, str], name: str, default: float,
-                    kind: type = int) -> float:
+def positive_number(env: Mapping[str, str], name: str, default: Number,
+                    kind: type[Number] = int) -> Number:
     """Read a positive number of type ``kind`` from ``env[name]``."""
     text = env.get(name, "").strip()
     if not text:

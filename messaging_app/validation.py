@@ -11,6 +11,7 @@ is the one place that knows them.
 import re
 import reprlib
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from messaging_app.clock import iso_utc
@@ -102,7 +103,7 @@ class Fields:
     whichever the client sent, and its errors are told under that name.
     """
 
-    def __init__(self, data: dict[str, object],
+    def __init__(self, data: Mapping[str, object],
                  aliases: dict[str, tuple[str, ...]] | None = None) -> None:
         """Read from ``data``: a JSON body or a query string's values."""
         self.data = data

@@ -7,6 +7,7 @@ back if it raised, and closes the connection in both cases.
 """
 import sqlite3
 from types import TracebackType
+from typing import Literal
 
 from users_db import DATABASE, ends_quietly, require_database
 
@@ -26,11 +27,12 @@ class DatabaseConnection:
 
     def __exit__(self, exc_type: type[BaseException] | None,
                  exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool:
+                 traceback: TracebackType | None) -> Literal[False]:
         """Commit or roll back, close, and let any exception go on.
 
         Returning False tells Python not to swallow the block's exception.
         """
+        assert self.connection is not None  # __enter__ opened it
         try:
             if exc_type is None:
                 self.connection.commit()

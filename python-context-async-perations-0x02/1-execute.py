@@ -8,7 +8,7 @@ and gives the block the fetched rows; leaving the block closes everything.
 import contextlib
 from types import TracebackType
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from users_db import DATABASE, ends_quietly
 
@@ -39,7 +39,7 @@ class ExecuteQuery:
 
     def __exit__(self, exc_type: type[BaseException] | None,
                  exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool:
+                 traceback: TracebackType | None) -> Literal[False]:
         """Close the cursor and the connection; never swallow an error."""
         self.resources.__exit__(exc_type, exc, traceback)
         return False

@@ -26,7 +26,7 @@ async def fetch_rows(query: str, params: Sequence[Any] = ()) -> Rows:
     """Run ``query`` on ``users.db`` with a connection of its own."""
     async with aiosqlite.connect(require_database()) as db:
         async with db.execute(query, params) as cursor:
-            return list(await cursor.fetchall())
+            return [tuple(row) for row in await cursor.fetchall()]
 
 
 async def async_fetch_users() -> Rows:

@@ -200,11 +200,13 @@ def final_newline(where: str, text: str) -> Check:
                  "add a newline after its last line")
 
 
-def defined(tree: ast.AST) -> Iterator[ast.AST]:
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def defined(tree: ast.AST) -> Iterator[Definition]:
     """Yield every function and class the module defines, at any depth."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
-                             ast.ClassDef)):
+        if isinstance(node, Definition):
             yield node
 
 

@@ -31,10 +31,11 @@ LAST_NAMES = [
 DOMAINS = ["example.com", "example.org", "example.net", "mail.example"]
 
 
-def make_users(count: int, seed: int) -> list:
+def make_users(count: int, seed: int) -> list[tuple[str, str, int]]:
     """Return ``count`` (name, email, age) tuples with unique emails."""
     chooser = random.Random(seed)
-    users, emails = [], set()
+    users: list[tuple[str, str, int]] = []
+    emails: set[str] = set()
     while len(users) < count:
         first = chooser.choice(FIRST_NAMES)
         last = chooser.choice(LAST_NAMES)

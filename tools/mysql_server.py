@@ -133,7 +133,7 @@ def server_programs() -> dict[str, str]:
     if not all(programs.values()):
         raise SetupError(f"The MariaDB server programs were not found after "
                          f"installing: run `{install_command()}`.")
-    return programs
+    return {name: path for name, path in programs.items() if path}
 
 
 def free_port() -> int:

@@ -78,7 +78,8 @@ def steps(readme: Path) -> list[Step]:
     """Return the commands of ``readme``'s console blocks, in order."""
     found: list[Step] = []
     for block in BLOCK.findall(Path(readme).read_text()):
-        command, shown = None, []
+        command: str | None = None
+        shown: list[str] = []
         for line in block.splitlines():
             if line.startswith(PROMPT):
                 if command is not None:

@@ -32,6 +32,7 @@ def load_script(path: Path) -> ModuleType:
     name = (f"_script_{path.parent.name.replace('-', '_')}_"
             f"{path.stem.replace('-', '_')}")
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # As ``import`` does: the module is in sys.modules while it runs.
     sys.modules[name] = module

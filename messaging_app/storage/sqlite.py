@@ -107,7 +107,7 @@ class SQLiteEngine(Engine):
     dialect = SQLiteDialect()
     driver_error = sqlite3.Error
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         """Use the file at ``path``, creating its folder if needed."""
         self.path = Path(path)
         wait = BUSY_TIMEOUT_SECONDS

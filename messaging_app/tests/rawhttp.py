@@ -6,7 +6,7 @@ import json
 import re
 import socket
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from messaging_app.tests.helpers import WAIT
 
@@ -22,7 +22,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> object:
+    def json(self) -> Any:
         """Return the body decoded from JSON."""
         return json.loads(self.body)
 
@@ -61,6 +61,14 @@ def read_answer(stream: BinaryIO, head_only: bool = False) -> Answer | None:
     body = stream.read(length)
     assert len(body) == length, "the body is shorter than its length"
     return Answer(status, headers, body)
+
+
+def next_answer(stream: BinaryIO) -> Answer:
+    """Read one response that must come: AssertionError when the
+    connection closes instead."""
+    answer = read_answer(stream)
+    assert answer is not None, "the connection closed without an answer"
+    return answer
 
 
 def exchange_all(address: tuple[str, int], data: bytes,

@@ -89,6 +89,7 @@ def test_serve_prints_its_url_and_stops_cleanly(tmp_path: Path,
          "--db", str(db)], cwd=str(ROOT), env=environment(FAST),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert server.stdout is not None
         line = server.stdout.readline()
         assert re.fullmatch(r"Serving on http://127\.0\.0\.1:\d+/\n", line)
         reply = ApiClient(line.split()[-1]).get("/api/health/")

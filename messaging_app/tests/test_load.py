@@ -45,7 +45,7 @@ def test_slow_heads_from_one_address_leave_room_for_another(
     with live_server(tmp_path, max_connections=SLOW_CLIENTS,
                      max_connections_per_address=PER_ADDRESS,
                      header_timeout=WAIT, socket_timeout=WAIT) as server:
-        address = server.server_address[:2]
+        address = server.address
         slow = [connect(address) for _ in range(SLOW_CLIENTS)]
         for sock in slow:
             sock.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-")

@@ -25,7 +25,7 @@ def test_the_request_log_has_one_line_per_request_and_no_secrets(
     the Authorization header, a token or a password."""
     with live_server(tmp_path) as server:
         alice = register(ApiClient(server.base_url))
-        exchange(server.server_address[:2],
+        exchange(server.address,
                  b"GET /api/nothing\x01forged HTTP/1.1\r\n"
                  b"Host: x\r\nConnection: close\r\n\r\n")
         alice.client.get("/api/users/me/?page=1")
@@ -37,6 +37,7 @@ def test_the_request_log_has_one_line_per_request_and_no_secrets(
         ["user=" + alice.user_id, "GET", "/api/users/me/", "200"]]
     assert all(line.endswith("ms") for line in lines)
     text = (tmp_path / "requests.log").read_text()
+    assert alice.client.token is not None
     for secret in (alice.password, alice.client.token, alice.refresh,
                    "Bearer", "Authorization"):
         assert secret not in text

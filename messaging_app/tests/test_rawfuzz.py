@@ -50,6 +50,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     with live_server(tmp_path_factory.mktemp("rawfuzz")) as server:
         client = ApiClient(server.base_url)
         alice, bob = register(client), register(client)
+        assert alice.client.token is not None
         yield server, alice.client.token, conversation_between(alice, bob)
 
 
@@ -137,7 +138,7 @@ def test_every_raw_request_gets_a_well_formed_answer(
     statuses seen show that the requests reach the views as well as the
     parser."""
     server, token, messages = target
-    address = server.server_address[:2]
+    address = server.address
     seen: set[int] = set()
 
     @settings(max_examples=EXAMPLES, derandomize=True, database=None,

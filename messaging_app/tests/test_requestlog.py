@@ -8,6 +8,7 @@ import io
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,13 +16,17 @@ from messaging_app import requestlog
 from messaging_app.requestlog import RequestLog
 from messaging_app.tests.helpers import wait_until
 
+if TYPE_CHECKING:
+    # _typeshed exists only for type checkers: the buffer types of io.
+    from _typeshed import ReadableBuffer
+
 
 class FlakyFile(io.BytesIO):
     """A log file that fails like a full disk while ``full`` is set."""
 
     full = True
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: "ReadableBuffer") -> int:
         """Refuse to write while full; take everything otherwise."""
         if self.full:
             raise OSError(errno.ENOSPC, "No space left on device")

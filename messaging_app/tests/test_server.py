@@ -9,6 +9,7 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -42,7 +43,7 @@ class CountingSocket:
         self._writes.append(len(data))
         return self._sock.send(data, *flags)
 
-    def sendmsg(self, buffers: list[bytes], *args: object) -> int:
+    def sendmsg(self, buffers: list[bytes], *args: Any) -> int:
         """Count one (gather) write, then send it."""
         self._writes.append(sum(len(buffer) for buffer in buffers))
         return self._sock.sendmsg(buffers, *args)
@@ -57,10 +58,11 @@ class CountingServer(ApiServer):
 
     writes: list[int] = []
 
-    def get_request(self) -> tuple[CountingSocket, tuple]:
+    def get_request(self) -> tuple[socket.socket, tuple]:
         """Accept a connection and wrap its socket."""
         sock, address = super().get_request()
-        return CountingSocket(sock, self.writes), address
+        # The wrapper stands in for the socket (it passes on all the rest).
+        return cast(socket.socket, CountingSocket(sock, self.writes)), address
 
 
 def status_and_body(answer: bytes) -> tuple[int, dict]:
@@ -80,8 +82,9 @@ def test_each_response_leaves_in_exactly_one_write(tmp_path: Path) -> None:
         path = conversation_between(alice, bob)
         for _ in range(30):
             alice.client.post(path, {"message_body": "x" * 10_000})
-        connection = http.client.HTTPConnection(*server.server_address[:2],
+        connection = http.client.HTTPConnection(*server.address,
                                                 timeout=WAIT)
+        assert alice.client.token is not None
         headers = {"Authorization": "Bearer " + alice.client.token}
         CountingServer.writes.clear()
         sizes = []
@@ -98,14 +101,14 @@ def test_each_response_leaves_in_exactly_one_write(tmp_path: Path) -> None:
         assert [size > body for size, body in zip(
             CountingServer.writes, sizes)] == [True] * 4
         CountingServer.writes.clear()
-        exchange(server.server_address[:2], b"NONSENSE\r\n\r\n")
+        exchange(server.address, b"NONSENSE\r\n\r\n")
         assert len(CountingServer.writes) == 1
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(
         server: ApiServer) -> None:
     """HTTP/1.1 with exact Content-Length: the socket is reused."""
-    connection = http.client.HTTPConnection(*server.server_address[:2],
+    connection = http.client.HTTPConnection(*server.address,
                                             timeout=WAIT)
     connection.request("GET", "/api/health/")
     first = connection.getresponse()
@@ -132,7 +135,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(
 def test_protocol_errors_get_json_not_html(
         server: ApiServer, request_bytes: bytes, status: int) -> None:
     """Errors raised by http.server itself are JSON too."""
-    answer = exchange(server.server_address[:2], request_bytes)
+    answer = exchange(server.address, request_bytes)
     code, body = status_and_body(answer)
     assert code == status
     assert set(body) == {"detail"}
@@ -143,7 +146,7 @@ def test_head_answers_like_get_without_a_body(server: ApiServer) -> None:
     """HEAD goes wherever GET does: the same status and headers (the
     Content-Length of the GET body), no body, and the connection stays
     usable; a 405 lists HEAD beside GET."""
-    connection = http.client.HTTPConnection(*server.server_address[:2],
+    connection = http.client.HTTPConnection(*server.address,
                                             timeout=WAIT)
     connection.request("GET", "/api/health/")
     got = connection.getresponse()
@@ -176,7 +179,7 @@ def test_a_body_without_a_usable_length_is_refused(
     """No Content-Length (or chunked) is 411, an unreadable one 400; a
     body that was not read closes the connection, so its bytes are never
     taken for a request."""
-    code, body = status_and_body(exchange(server.server_address[:2], head))
+    code, body = status_and_body(exchange(server.address, head))
     assert code == status
     assert set(body) == {"detail"}
 
@@ -189,7 +192,7 @@ def test_an_understated_content_length_cannot_pass_a_large_body(
     body = json.dumps({"username": "understated", "email": "u@example.com",
                        "password": "long-enough", "first_name": "x" * (
                            2 << 20), "last_name": "M"}).encode()
-    answer = exchange(server.server_address[:2], (
+    answer = exchange(server.address, (
         b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/json\r\nContent-Length: 10\r\n\r\n"
         + body))
@@ -205,7 +208,7 @@ def test_a_stalled_body_times_out_with_408(tmp_path: Path) -> None:
     """A body that stops arriving frees its thread after the socket
     timeout; a request line that never ends is simply dropped."""
     with live_server(tmp_path, socket_timeout=0.3) as server:
-        address = server.server_address[:2]
+        address = server.address
         answer = exchange(address, (
             b"POST /api/users/ HTTP/1.1\r\nHost: x\r\n"
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
@@ -221,7 +224,7 @@ def test_past_the_connection_cap_the_answer_is_503(tmp_path: Path) -> None:
     """With two connections open, a third is refused with a JSON 503;
     once one closes, requests are served again."""
     with live_server(tmp_path, max_connections=2) as server:
-        address = server.server_address[:2]
+        address = server.address
         held = [socket.create_connection(address, timeout=WAIT)
                 for _ in range(2)]
         wait_until(lambda: server.open_connections() == 2)
@@ -242,7 +245,7 @@ def test_a_client_that_resets_its_connection_leaves_no_traceback(
     """A client hanging up mid-request is not a server error: nothing is
     printed, and the server goes on answering."""
     with live_server(tmp_path) as server:
-        address = server.server_address[:2]
+        address = server.address
         sock = socket.create_connection(address, timeout=WAIT)
         sock.sendall(b"GET /api/health/ HTTP/1.1\r\nHo")
         wait_until(lambda: server.open_connections() == 1)
@@ -266,8 +269,10 @@ def test_an_error_escaping_a_handler_goes_to_the_server_log(
             try:
                 raise error
             except Exception:
-                server.handle_error(None, ("127.0.0.1", 50000))
-    assert [record.exc_info[1] for record in caplog.records] == [broken]
+                with socket.socket() as unused:
+                    server.handle_error(unused, ("127.0.0.1", 50000))
+    assert [record.exc_info[1] if record.exc_info else None
+            for record in caplog.records] == [broken]
     assert "127.0.0.1" in caplog.records[0].getMessage()
 
 
@@ -275,7 +280,7 @@ def test_every_response_carries_a_request_id_of_the_server(
         server: ApiServer) -> None:
     """Every response has an id the server made, a new one each time: a
     client's own X-Request-ID is never echoed."""
-    connection = http.client.HTTPConnection(*server.server_address[:2],
+    connection = http.client.HTTPConnection(*server.address,
                                             timeout=WAIT)
     seen = set()
     for sent in ("trace-42", "other-" + "x" * 100, None):
@@ -302,7 +307,7 @@ def test_an_unexpected_error_is_a_bare_500_with_its_traceback_logged(
     routes = ROUTES + [Route("GET", "/api/boom/", fail, public=True)]
     with live_server(tmp_path, routes) as server:
         connection = http.client.HTTPConnection(
-            *server.server_address[:2], timeout=WAIT)
+            *server.address, timeout=WAIT)
         with caplog.at_level(logging.ERROR, logger="messaging_app"):
             connection.request("GET", "/api/boom/")
             response = connection.getresponse()
@@ -328,7 +333,7 @@ def test_stopping_lets_requests_in_flight_finish(tmp_path: Path) -> None:
                              public=True)]
     answers = []
     with live_server(tmp_path, routes) as server:
-        address = server.server_address[:2]
+        address = server.address
         idle = http.client.HTTPConnection(*address, timeout=WAIT)
         idle.request("GET", "/api/health/")
         idle.getresponse().read()

@@ -125,9 +125,13 @@ def assert_counts_true(storage: Storage, conversation_id: str) -> None:
         assert (kept, total_kept) == (true, total)
 
 
-def bodies(storage: Storage, **selection: str | None) -> list[str]:
+def bodies(storage: Storage, *, conversation_id: str | None = None,
+           member_id: str | None = None,
+           sender_id: str | None = None) -> list[str]:
     """Return the bodies of the first 100 matching messages, in order."""
-    _, found = page(storage, MessageFilter(**selection), 100, 0)
+    selection = MessageFilter(conversation_id=conversation_id,
+                              member_id=member_id, sender_id=sender_id)
+    _, found = page(storage, selection, 100, 0)
     return [message["message_body"] for message in found]
 
 
@@ -546,7 +550,13 @@ def test_a_pool_hands_connections_in_the_order_they_were_asked() -> None:
     it in turn, in the order it asked, alone; a borrower that waits past
     the limit gets Busy and leaves the line."""
     opened: list[object] = []
-    pool = Pool(lambda: opened.append(object()) or opened[-1], 1, 5.0)
+
+    def connect() -> object:
+        """Open a stand-in connection and remember it."""
+        opened.append(object())
+        return opened[-1]
+
+    pool = Pool(connect, 1, 5.0)
     order: list[int] = []
     held = pool.borrow()
 
@@ -615,4 +625,5 @@ def test_the_wal_is_checkpointed_beside_the_writes(tmp_path: Path) -> None:
         wait_until(lambda: path.stat().st_size >= before + 600_000)
     finally:
         storage.close()
+    assert isinstance(storage.engine, sqlite_engine.SQLiteEngine)
     assert not storage.engine._checkpointer.is_alive()

@@ -54,7 +54,7 @@ def forge(kind: str, secret: str, user_id: str) -> str:
             claims(user_id), secret, algorithm="HS256").split(".")
         stranger = segment(claims(str(uuid.uuid4())))
         return f"{header}.{stranger}.{signature}"
-    changes = {
+    changes: dict[str, dict[str, object]] = {
         "expired": {"iat": int(time.time()) - 7200,
                     "exp": int(time.time()) - 3600},
         "no exp": {"exp": None}, "no sub": {"sub": None},
@@ -65,8 +65,9 @@ def forge(kind: str, secret: str, user_id: str) -> str:
         "unknown user": {"sub": str(uuid.uuid4())},
         "revoked version": {"ver": 1},
         "version not a number": {"ver": "0"},
-    }[kind]
-    return jwt.encode(claims(user_id, **changes), secret, algorithm="HS256")
+    }
+    return jwt.encode(claims(user_id, **changes[kind]), secret,
+                      algorithm="HS256")
 
 
 ATTACKS = ["alg none", "RS256 header", "HS512", "wrong signature",

@@ -26,7 +26,8 @@ from messaging_app.settings import Settings, SettingsError, load_settings
 from messaging_app.testing import live_server, register
 from messaging_app.tests.helpers import (WAIT, hold, read_until_closed,
                                          wait_until)
-from messaging_app.tests.rawhttp import connect, exchange_all, read_answer
+from messaging_app.tests.rawhttp import (connect, exchange_all, next_answer,
+                                         read_answer)
 
 REGISTRATION = (b'{"username": "%s", "email": "%s@example.com", '
                 b'"password": "long-enough-pw", "first_name": "F", '
@@ -113,7 +114,7 @@ def test_lenient_framing_is_refused_with_json(
     folded or malformed header lines, no Host or two, a method with
     terminal escapes, a target the URL parser refuses, headers past the
     size limit: each is refused with the usual JSON body, then a close."""
-    answers = exchange_all(server.server_address[:2], request_bytes)
+    answers = exchange_all(server.address, request_bytes)
     assert [answer.status for answer in answers] == [status]
     assert set(answers[0].json()) == {"detail"}
     assert answers[0].headers["connection"] == "close"
@@ -123,7 +124,7 @@ def test_lenient_framing_is_refused_with_json(
 def test_pipelined_requests_are_answered_in_order(server: ApiServer) -> None:
     """Two requests in one write, and empty lines before the first: both
     answered on the one connection."""
-    answers = exchange_all(server.server_address[:2], (
+    answers = exchange_all(server.address, (
         b"\r\nGET /api/health/ HTTP/1.1\r\nHost: x\r\n\r\n"
         b"GET /api/nothing/ HTTP/1.1\r\nHost: x\r\n\r\n"))
     assert [answer.status for answer in answers] == [200, 404]
@@ -148,7 +149,7 @@ def test_100_continue_only_when_the_body_will_be_read(
     """A request the server refuses before its body (401, 413) gets its
     final answer at once and no 100; a registration gets 100 Continue,
     then its body is read and it answers 201."""
-    address = server.server_address[:2]
+    address = server.address
     expect = b"Expect: 100-continue\r\n"
     refused = [
         b"POST /api/conversations/ HTTP/1.1\r\nHost: x\r\n" + expect
@@ -157,14 +158,14 @@ def test_100_continue_only_when_the_body_will_be_read(
     for head, status in zip(refused, (401, 413)):
         with connect(address) as sock, sock.makefile("rb") as stream:
             sock.sendall(head)
-            assert read_answer(stream).status == status
+            assert next_answer(stream).status == status
     body = REGISTRATION % (b"expecting", b"expecting")
     with connect(address) as sock, sock.makefile("rb") as stream:
         sock.sendall(POST_HEAD + expect
                      + b"Content-Length: %d\r\n\r\n" % len(body))
-        assert read_answer(stream).status == 100
+        assert next_answer(stream).status == 100
         sock.sendall(body)
-        assert read_answer(stream).status == 201
+        assert next_answer(stream).status == 201
 
 
 def test_page_links_come_from_the_base_url_not_the_host_header(
@@ -174,7 +175,7 @@ def test_page_links_come_from_the_base_url_not_the_host_header(
     public = "https://chat.example.com/prefix/"
     with live_server(tmp_path, base_url=public) as server:
         assert server.base_url == public
-        host, port = server.server_address[:2]
+        host, port = server.address
         local = f"http://{host}:{port}"
         owner, guest = register(ApiClient(local)), register(ApiClient(local))
         for _ in range(2):
@@ -239,7 +240,7 @@ def test_a_head_is_due_as_a_whole(quick: ApiServer) -> None:
     """A header line every 50 ms never leaves the connection silent for
     its socket timeout (1 s), yet the head is cut at its deadline (0.5 s)
     without an answer."""
-    with connect(quick.server_address[:2]) as sock:
+    with connect(quick.address) as sock:
         sock.sendall(b"GET /api/health/ HTTP/1.1\r\nHost: x\r\n")
         answer, elapsed = trickle(sock, repeat(b"X-Slow: 1\r\n"))
     assert answer == b""
@@ -249,7 +250,7 @@ def test_a_head_is_due_as_a_whole(quick: ApiServer) -> None:
 def test_a_body_is_due_as_a_whole(quick: ApiServer) -> None:
     """A byte of body every 50 ms: 408 once the body deadline (0.5 s) has
     passed, long before the 200 bytes are in."""
-    with connect(quick.server_address[:2]) as sock:
+    with connect(quick.address) as sock:
         sock.sendall(POST_HEAD + b"Content-Length: 200\r\n\r\n")
         answer, elapsed = trickle(sock, repeat(b" "))
     assert answer.startswith(b"HTTP/1.1 408 ")
@@ -263,10 +264,10 @@ def test_the_linger_after_a_refused_body_is_bounded_in_all(
     limits = quick.limits
     quick.limits = replace(limits, linger_seconds=0.3)
     try:
-        with connect(quick.server_address[:2]) as sock:
+        with connect(quick.address) as sock:
             sock.sendall(POST_HEAD + b"Content-Length: 5000000\r\n\r\n")
             with sock.makefile("rb") as stream:
-                assert read_answer(stream).status == 413
+                assert next_answer(stream).status == 413
             elapsed = seconds_until_refused(sock, b" " * 100)
     finally:
         quick.limits = limits
@@ -278,7 +279,7 @@ def test_a_slow_but_steady_reader_gets_the_whole_response(
     """200 KB read 4 KB at a time every 20 ms, a second or more in all,
     twice the socket timeout: the send goes on while the client makes
     progress."""
-    with connect(narrow.server_address[:2], receive_buffer=4096) as sock:
+    with connect(narrow.address, receive_buffer=4096) as sock:
         sock.sendall(b"GET /api/big/ HTTP/1.1\r\nHost: x\r\n"
                      b"Connection: close\r\n\r\n")
         chunks = []
@@ -298,7 +299,7 @@ def test_a_client_that_stops_reading_is_cut_off_and_logged_so(
     """The send stops after the socket timeout without progress, the
     thread is freed, and the log line says ``cut-off``: not a plain 200.
     """
-    with connect(narrow.server_address[:2], receive_buffer=4096) as sock:
+    with connect(narrow.address, receive_buffer=4096) as sock:
         sock.sendall(b"GET /api/big/ HTTP/1.1\r\nHost: x\r\n\r\n")
         wait_until(lambda: narrow.open_connections() == 0)
     wait_until(lambda: any(line.endswith(" cut-off")
@@ -320,7 +321,7 @@ def test_a_client_that_resets_mid_body_is_logged_as_gone(
     """No 500 and no traceback: the request log says 499 and ``gone``."""
     before = len(log_lines(server))
     with caplog.at_level(logging.ERROR, logger="messaging_app"):
-        sock = connect(server.server_address[:2])
+        sock = connect(server.address)
         sock.sendall(POST_HEAD + b"Content-Length: 1000\r\n\r\n{\"user")
         wait_until(lambda: server.requests_in_flight() == 1)
         reset(sock)
@@ -338,7 +339,7 @@ def test_a_stop_refuses_new_connections_at_once(tmp_path: Path) -> None:
     routes = ROUTES + [Route("GET", "/api/slow/", hold(entered, release),
                              public=True)]
     with live_server(tmp_path, routes) as server:
-        address = server.server_address[:2]
+        address = server.address
         busy = connect(address)
         busy.sendall(b"GET /api/slow/ HTTP/1.1\r\nHost: x\r\n\r\n")
         assert entered.wait(WAIT)
@@ -352,6 +353,7 @@ def test_a_stop_refuses_new_connections_at_once(tmp_path: Path) -> None:
         with busy, busy.makefile("rb") as stream:
             answer = read_answer(stream)
         stopping.join(WAIT)
+    assert answer is not None
     assert (answer.status, answer.headers["connection"]) == (200, "close")
 
 
@@ -370,11 +372,11 @@ def test_a_silent_connection_is_closed_at_its_head_deadline(
     """A connection that sends nothing is closed without an answer when
     its first head is due; a client that ends its side mid-head is told
     400."""
-    with connect(quick.server_address[:2]) as sock:
+    with connect(quick.address) as sock:
         started = time.monotonic()
         assert read_until_closed(sock) == b""
         assert time.monotonic() - started < 2
-    answers = exchange_all(quick.server_address[:2],
+    answers = exchange_all(quick.address,
                            b"GET /api/health/ HTTP/1.1\r\nHost: x\r\n")
     assert [answer.status for answer in answers] == [400]
     assert answers[0].json() == {

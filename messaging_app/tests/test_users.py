@@ -15,9 +15,10 @@ PUBLIC_FIELDS = {"id", "user_id", "username", "first_name", "last_name",
 
 def account(name: str, **changes: object) -> dict:
     """Return a valid registration body for ``name``, with changes."""
-    body = {"username": name, "email": name + "@example.com",
-            "password": "long-enough-pw", "first_name": "Ada",
-            "last_name": "Lovelace"}
+    body: dict[str, object] = {
+        "username": name, "email": name + "@example.com",
+        "password": "long-enough-pw", "first_name": "Ada",
+        "last_name": "Lovelace"}
     body.update(changes)
     return body
 

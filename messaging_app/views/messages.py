@@ -135,6 +135,7 @@ def create_conversation_message(services: Services, request: Request,
     body = read_message_body(fields)
     parent_id = read_parent(fields)
     fields.check()
+    assert body is not None  # check() refuses a missing one
     return post_message(services, request, conversation_id, body,
                         parent_id)
 
@@ -147,6 +148,7 @@ def create_message(services: Services, request: Request) -> Response:
     body = read_message_body(fields)
     parent_id = read_parent(fields)
     fields.check()
+    assert conversation_id is not None and body is not None
     membership = services.storage.conversations.membership(
         conversation_id, request.caller.user_id)
     if membership is None:
@@ -187,6 +189,7 @@ def edit_message(services: Services, request: Request,
     fields = body_fields(request.json())
     body = read_message_body(fields)
     fields.check()
+    assert body is not None  # check() refuses a missing one
     edited = services.storage.messages.edit(message_id, body,
                                             request.caller.user_id)
     if edited is None:

@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from functools import partial
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -34,11 +33,10 @@ def meeting_connection(barrier: threading.Barrier) -> type:
         """A connection that starts a query only once another has started.
         """
 
-        def execute(self, sql: str,
-                    parameters: Sequence[Any] | None = ()) -> Any:
+        def execute(self, sql: str, *parameters: Any) -> Any:
             """Wait for the other query at the barrier, then run this one."""
             barrier.wait()
-            return super().execute(sql, parameters)
+            return super().execute(sql, *parameters)
     return MeetingConnection
 
 

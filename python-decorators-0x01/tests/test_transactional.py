@@ -76,7 +76,7 @@ def test_the_return_value_passes_through(users_db: Path) -> None:
     """What the function returns is what the caller gets, after commit."""
     @task.with_db_connection
     @task.transactional
-    def add_user(conn: sqlite3.Connection) -> int:
+    def add_user(conn: sqlite3.Connection) -> int | None:
         """Insert one user and return its id."""
         return conn.execute(
             "INSERT INTO users (name, email, age) VALUES (?, ?, ?)",
