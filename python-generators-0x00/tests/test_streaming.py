@@ -34,21 +34,35 @@ def server_status(sql: Callable, name: str) -> int:
     return int(sql("SHOW GLOBAL STATUS LIKE %s", (name,))[0][1])
 
 
-def other_connections(sql: Callable) -> list:
-    """Return the client connections left besides the asking one.
+def client_connections(sql: Callable) -> dict[int, tuple]:
+    """Return the server's client connections, the asking one aside."""
+    return {row[0]: row for row in sql("SHOW PROCESSLIST")
+            if row[4] not in ("Daemon", "Binlog Dump")
+            and row[7] != "SHOW PROCESSLIST"}
 
-    The server ends a closed or killed connection's thread on its own time,
-    so this waits (at most 10 s, never in a passing run's normal course)
-    for them to go before reporting what is left.
+
+@pytest.fixture
+def left_open(sql: Callable) -> Callable[[], list[tuple]]:
+    """Return a function listing the connections opened since the test
+    began and still open.
+
+    Other tests of the session may keep connections of their own (a pool
+    of the chat API's tests, on the same server); only new ones count. The
+    server ends a closed or killed connection's thread on its own time, so
+    the function waits (at most 10 s, never in a passing run's normal
+    course) for them to go before reporting what is left.
     """
-    deadline = time.monotonic() + 10
-    while True:
-        left = [row for row in sql("SHOW PROCESSLIST")
-                if row[4] not in ("Daemon", "Binlog Dump")
-                and row[7] != "SHOW PROCESSLIST"]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.05)
+    before = set(client_connections(sql))
+
+    def left() -> list[tuple]:
+        deadline = time.monotonic() + 10
+        while True:
+            new = [row for number, row in client_connections(sql).items()
+                   if number not in before]
+            if not new or time.monotonic() > deadline:
+                return new
+            time.sleep(0.05)
+    return left
 
 
 STREAMS = {
@@ -65,7 +79,8 @@ STREAMS = {
 
 @pytest.mark.parametrize("name", sorted(STREAMS))
 def test_taking_six_items_of_a_million_reads_little_and_leaves_nothing(
-        million: None, sql: Callable, name: str) -> None:
+        million: None, sql: Callable, left_open: Callable[[], list],
+        name: str) -> None:
     """Six items, then stop: no error, no open connection, little sent."""
     table_bytes = int(sql(
         "SELECT SUM(LENGTH(user_id) + LENGTH(name) + LENGTH(email) + 4)"
@@ -75,25 +90,27 @@ def test_taking_six_items_of_a_million_reads_little_and_leaves_nothing(
     assert len(list(itertools.islice(stream, 6))) == 6
     stream.close()
     sent = server_status(sql, "Bytes_sent") - sent_before
-    assert other_connections(sql) == []
+    assert left_open() == []
     # A full read sends about the table's size; a cancelled one, what fits
     # in the socket buffers before the server stops.
     assert sent < table_bytes / 10
 
 
 def test_breaking_out_of_a_for_loop_closes_the_stream(
-        million: None, sql: Callable) -> None:
+        million: None, sql: Callable,
+        left_open: Callable[[], list]) -> None:
     """A consumer's ``break`` ends the query like ``islice`` does."""
     stream_users = load_script(FOLDER / "0-stream_users.py").stream_users
     for number, user in enumerate(stream_users()):
         if number == 5:
             break
     del user
-    assert other_connections(sql) == []
+    assert left_open() == []
 
 
 def test_a_full_stream_yields_every_row_once(
-        million: None, sql: Callable) -> None:
+        million: None, sql: Callable,
+        left_open: Callable[[], list]) -> None:
     """Streamed to the end, the million and the CSV users all arrive once."""
     ages = load_script(FOLDER / "4-stream_ages.py").stream_user_ages()
     count, total = 0, 0
@@ -103,4 +120,4 @@ def test_a_full_stream_yields_every_row_once(
         int(value) for value in
         sql("SELECT COUNT(*), SUM(age) FROM user_data")[0])
     assert count == TOTAL
-    assert other_connections(sql) == []
+    assert left_open() == []
