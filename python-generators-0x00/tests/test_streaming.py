@@ -55,6 +55,7 @@ def left_open(sql: Callable) -> Callable[[], list[tuple]]:
     before = set(client_connections(sql))
 
     def left() -> list[tuple]:
+        """List the new connections still open after the wait."""
         deadline = time.monotonic() + 10
         while True:
             new = [row for number, row in client_connections(sql).items()
