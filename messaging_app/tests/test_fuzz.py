@@ -11,6 +11,7 @@ user, so every operation is exercised past its 404; the second chains
 operations through the links schemathesis infers (create a message, then
 read, edit and delete it).
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,15 @@ import pytest
 
 from messaging_app.client import ApiClient
 from messaging_app.testing import LiveServer, conversation_between, register
+from tools.scripts import ROOT
 
 EXAMPLES = 15
 SEED = 20240101
+# Hypothesis keeps the Unicode tables it derives (seconds of work) in its
+# storage folder; the repository's own, which pytest's runs share, spares
+# each run of schemathesis from deriving them again. Examples are not
+# kept there ("--generation-database none"), so runs stay independent.
+HYPOTHESIS_FOLDER = ROOT / ".hypothesis"
 # Posting many messages must meet the API's checks, not its rate limit.
 NO_RATE_LIMIT = {"MESSAGING_RATE_LIMIT": "1000000/60"}
 # The /api/auth/ paths are copies of the registration and token routes,
@@ -115,7 +122,9 @@ def schemathesis(server: LiveServer, folder: Path, pinned: bool,
          "--seed", str(SEED), "--generation-database", "none",
          "--workers", "1", "--request-timeout", "10",
          "--max-failures", "5"],
-        cwd=str(folder), capture_output=True, text=True, timeout=300)
+        cwd=str(folder), capture_output=True, text=True, timeout=300,
+        env={**os.environ,
+             "HYPOTHESIS_STORAGE_DIRECTORY": str(HYPOTHESIS_FOLDER)})
 
 
 def test_every_operation_on_real_objects(server: LiveServer,
