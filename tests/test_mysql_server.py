@@ -7,6 +7,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,8 +104,12 @@ def test_two_starts_at_once_make_one_server(server_folder: Path) -> None:
     """Two processes start the same folder: one server, one port for both.
 
     Without the start lock both would find no server and launch one each
-    on the same data directory.
+    on the same data directory. The server keeps its temporary tables in
+    its own folder: MariaDB deletes every "#sql*" file of its temporary
+    folder when it starts, which broke setups running beside it in /tmp.
     """
+    other = Path(tempfile.gettempdir()) / f"#sql-of-another-{os.getpid()}"
+    other.touch()
     starts = [subprocess.Popen([sys.executable, "-c", START,
                                 str(server_folder)], cwd=ROOT,
                                stdout=subprocess.PIPE, text=True)
@@ -113,6 +118,8 @@ def test_two_starts_at_once_make_one_server(server_folder: Path) -> None:
     assert [start.returncode for start in starts] == [0, 0]
     assert len(servers_on(server_folder)) == 1
     assert Server(server_folder).running()
+    assert other.exists()
+    other.unlink()
     # One that had to wait says so, in one line.
     assert set(outputs) <= {
         "", "MySQL: waiting for another start of this server to finish...\n"}

@@ -187,6 +187,9 @@ class Server:
         self.socket = self.folder / "mysqld.sock"
         self.pid_file = self.folder / "mysqld.pid"
         self.log = self.folder / "mysqld.log"
+        # A server deletes every "#sql*" file in its temporary folder when
+        # it starts, so two servers sharing /tmp break each other's setup.
+        self.tmpdir = self.folder / "tmp"
         self.option_file = self.folder / "client.cnf"
         self.lock_file = self.folder / "start.lock"
         self._process: subprocess.Popen | None = None
@@ -265,6 +268,7 @@ class Server:
         self.datadir.mkdir(parents=True)
         command = [programs["install_db"], "--no-defaults",
                    "--datadir=" + str(self.datadir),
+                   "--tmpdir=" + str(self.tmpdir),
                    "--auth-root-authentication-method=normal",
                    "--skip-test-db"]
         if os.geteuid() == 0:
@@ -281,6 +285,7 @@ class Server:
         command = [programs["server"], "--no-defaults",
                    "--datadir=" + str(self.datadir),
                    "--socket=" + str(self.socket),
+                   "--tmpdir=" + str(self.tmpdir),
                    "--pid-file=" + str(self.pid_file),
                    "--log-error=" + str(self.log),
                    "--bind-address=127.0.0.1", "--port=" + str(port),
@@ -400,6 +405,7 @@ class Server:
                     self._create_user(int(port))
                 return False
             programs = server_programs()
+            self.tmpdir.mkdir(exist_ok=True)
             first_time = not self.datadir.exists()
             if first_time:
                 self._initialise(programs)
