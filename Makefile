@@ -14,14 +14,9 @@ DECORATORS := python-decorators-0x01
 CONTEXT := python-context-async-perations-0x02
 UNITTESTS := 0x03-Unittests_and_integration_tests
 TASK_FOLDERS := $(GENERATORS) $(DECORATORS) $(CONTEXT) $(UNITTESTS)
-# The task folders mypy checks, one run each (two have a users_db.py); not
-# the generators, whose scripts pass MySQL connections and rows as object:
-# typing them would retype every script the curriculum prescribes.
-TYPED_FOLDERS := $(DECORATORS) $(CONTEXT) $(UNITTESTS)
-PY_FILES = $(shell git ls-files -co --exclude-standard '*.py')
 
 .PHONY: demo test check serve serve-mariadb bench setup system-python \
-	db-start mysql db-stop users-db newman lint
+	db-start mysql db-stop users-db newman
 
 # Each task folder's README shows its commands and what they print: the demo
 # runs those commands, in that order. It then gives the SQLite folders their
@@ -34,6 +29,8 @@ demo: setup system-python db-start users-db
 	@echo "=== messaging_app ==="
 	$(PY) -m messaging_app demo
 
+# Lint and types are tests too (tests/test_lint.py), run beside the rest;
+# loadgroup keeps the tests that share a costly fixture on one worker.
 # The suite starts hundreds of interpreters: each compiles a module once
 # into .venv/pycache, even where PYTHONDONTWRITEBYTECODE is set, instead of
 # on every start; the source tree stays free of __pycache__ folders.
@@ -41,14 +38,7 @@ TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.venv/pycache
 
 test: setup system-python newman
 	@$(PY) -m tools.mysql_server install
-	@echo "Lint: pycodestyle (79 columns) and pyflakes on every Python file"
-	@$(PY) -m pycodestyle $(PY_FILES)
-	@$(PY) -m pyflakes $(PY_FILES)
-	@echo "Types: mypy over messaging_app, tools and bench"
-	@$(PY) -m mypy messaging_app tools bench
-	@echo "Types: mypy over each of $(TYPED_FOLDERS)"
-	@for folder in $(TYPED_FOLDERS); do $(PY) -m mypy $$folder || exit 1; done
-	$(TEST_ENV) $(PY) -m pytest -n auto
+	$(TEST_ENV) $(PY) -m pytest -n auto --dist loadgroup
 
 serve: setup
 	$(PY) -m messaging_app serve
