@@ -357,13 +357,22 @@ def test_concurrent_posts_are_all_stored_in_a_total_order(
     assert_counts_true(storage, conversation_id)
 
 
+def version_1_file(folder: Path, rows: str) -> Path:
+    """Make a SQLite file of schema version 1 holding ``rows`` (SQL)."""
+    path = folder / "old.sqlite3"
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(VERSION_1)
+        connection.executescript(rows)
+    finally:
+        connection.close()
+    return path
+
+
 def test_a_version_1_sqlite_file_is_upgraded(tmp_path: Path) -> None:
     """A file made before the storage package keeps its users and
     messages, gets login keys and counts, and loses its triggers."""
-    path = tmp_path / "old.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(VERSION_1)
-    connection.executescript("""
+    path = version_1_file(tmp_path, """
         INSERT INTO users VALUES ('u1', 'Alice', 'A@X.COM', '-', 'A', 'A',
             NULL, 'guest', '2024-01-01T00:00:00.000000Z');
         INSERT INTO users VALUES ('u2', 'bob', 'b@x.com', '-', 'B', 'B',
@@ -377,7 +386,6 @@ def test_a_version_1_sqlite_file_is_upgraded(tmp_path: Path) -> None:
             ('m2', 'c1', 'u2', 'two', '2024-01-01T00:00:02.000000Z'),
             ('m3', 'c1', 'u1', 'three', '2024-01-01T00:00:03.000000Z');
     """)
-    connection.close()
     storage = open_storage(f"sqlite:///{path}")
     try:
         assert storage.schema_version() == len(MIGRATIONS)
@@ -400,16 +408,12 @@ def test_names_that_clash_under_the_new_keys_stop_the_upgrade(
         tmp_path: Path) -> None:
     """Two version 1 users that differ only in case cannot both keep
     their names: the upgrade stops with a sentence naming them."""
-    path = tmp_path / "old.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(VERSION_1)
-    connection.executescript("""
+    path = version_1_file(tmp_path, """
         INSERT INTO users VALUES ('u1', 'Élise', 'e1@x.com', '-', 'E', 'E',
             NULL, 'guest', '2024-01-01T00:00:00.000000Z');
         INSERT INTO users VALUES ('u2', 'élise', 'e2@x.com', '-', 'E', 'E',
             NULL, 'guest', '2024-01-01T00:00:00.000000Z');
     """)
-    connection.close()
     with pytest.raises(StorageError) as refused:
         open_storage(f"sqlite:///{path}")
     assert "'Élise' and 'élise' differ only in case" in str(refused.value)
