@@ -29,8 +29,7 @@ demo: setup system-python db-start users-db
 	@echo "=== messaging_app ==="
 	$(PY) -m messaging_app demo
 
-# Lint and types are tests too (tests/test_lint.py), run beside the rest;
-# loadgroup keeps the tests that share a costly fixture on one worker.
+# Lint and types are tests too (tests/test_lint.py), run beside the rest.
 # The suite starts hundreds of interpreters: each compiles a module once
 # into .venv/pycache, even where PYTHONDONTWRITEBYTECODE is set, instead of
 # on every start; the source tree stays free of __pycache__ folders.
@@ -38,7 +37,7 @@ TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.venv/pycache
 
 test: setup system-python newman
 	@$(PY) -m tools.mysql_server install
-	$(TEST_ENV) $(PY) -m pytest -n auto --dist loadgroup
+	$(TEST_ENV) $(PY) -m pytest -n auto
 
 serve: setup
 	$(PY) -m messaging_app serve

@@ -17,8 +17,6 @@ from tools.scripts import load_script
 
 FOLDER = Path(__file__).resolve().parent.parent
 TOTAL = 1_000_000 + 1000
-# One pytest worker runs every test here, so the million rows are made once.
-pytestmark = pytest.mark.xdist_group("million_rows")
 
 
 @pytest.fixture(scope="module")
