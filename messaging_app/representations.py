@@ -6,7 +6,7 @@ version, so its clients work unchanged; every object also carries its id
 as ``id``, where many of those clients read it. A message's shape is
 declared (``MESSAGE``) rather than written as code, because it is followed
 twice: by ``render`` for one record, and by storage, which has SQLite
-build a whole page of messages as JSON (see storage/messages.py).
+build a whole page of messages as JSON (see storage/pages.py).
 """
 from messaging_app.storage import (Conversation, Edit, Message,
                                    Notification, Person, ReadState, User)

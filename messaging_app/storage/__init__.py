@@ -5,7 +5,8 @@ and returns a ``Storage``, whose parts each own one kind of row:
 
 - ``storage.users`` (users.py): accounts and login keys;
 - ``storage.conversations`` (conversations.py): conversations, members;
-- ``storage.messages`` (messages.py): messages, their counts and pages;
+- ``storage.messages`` (messages.py): messages and their counts, and
+  their pages (pages.py);
 - ``storage.rate_limits`` (ratelimits.py): the hits of every rate limit;
 - ``storage.notifications`` (notifications.py): new messages delivered;
 - ``storage.edits`` (edits.py): the history of edited messages;

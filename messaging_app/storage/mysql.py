@@ -18,9 +18,10 @@ import mysql.connector
 from mysql.connector import errorcode
 
 from messaging_app.storage.engine import (SORT_KEY_DIGITS, Dialect, Engine,
-                                          Pool, Transaction, close_quietly)
+                                          Transaction)
 from messaging_app.storage.errors import (Busy, StorageError,
                                           UniqueViolation, Unavailable)
+from messaging_app.storage.pool import Pool, close_quietly
 
 POOL_SIZE = 16
 WAIT_SECONDS = 5

@@ -13,8 +13,7 @@ ones.
 """
 from messaging_app.clock import utc_now
 from messaging_app.storage.engine import Engine
-from messaging_app.storage.messages import (JOIN_SENDER, SELECTED,
-                                            message_from)
+from messaging_app.storage.pages import JOIN_SENDER, SELECTED, message_from
 from messaging_app.storage.records import Notification
 
 SELECT = (f"SELECT n.notification_id, n.created_at, n.read_at, {SELECTED} "

@@ -34,9 +34,10 @@ from pathlib import Path
 
 from messaging_app.files import create_owner_only, make_folder
 from messaging_app.storage.engine import (SORT_KEY_DIGITS, Dialect, Engine,
-                                          Pool, Transaction)
+                                          Transaction)
 from messaging_app.storage.errors import (Busy, StorageError,
                                           UniqueViolation, Unavailable)
+from messaging_app.storage.pool import Pool
 
 BUSY_TIMEOUT_SECONDS = 5.0
 READERS = 1

@@ -7,14 +7,14 @@ thread's size, never the conversation's. Each row carries its depth and a
 sort path, its ancestors' ``seq`` and its own as fixed-width digits:
 ordering by the path lists every message just before its replies, and the
 replies of one message in the order they were sent. The page comes back
-as JSON text, built as for any page of messages (see messages.py).
+as JSON text, built as for any page of messages (see pages.py).
 
 Replies nest at most ``MAX_REPLY_DEPTH`` deep, which bounds the paths.
 """
 from messaging_app.storage.engine import SORT_KEY_DIGITS, Engine
-from messaging_app.storage.messages import (ALIASED, JOIN_SENDER, SELECTED,
-                                            json_object, json_text,
-                                            message_from)
+from messaging_app.storage.pages import (ALIASED, JOIN_SENDER, SELECTED,
+                                         json_object, json_text,
+                                         message_from)
 from messaging_app.storage.records import Shape
 
 MAX_REPLY_DEPTH = 100

@@ -15,7 +15,8 @@ from typing import Any
 from messaging_app.request import Request
 from messaging_app.response import Response, json_response
 from messaging_app.server import ApiServer
-from messaging_app.storage.engine import Engine, close_quietly
+from messaging_app.storage.engine import Engine
+from messaging_app.storage.pool import close_quietly
 from messaging_app.testing import Person
 
 # Seconds before a test that waits for the server gives up.

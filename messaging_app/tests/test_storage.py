@@ -20,8 +20,8 @@ from messaging_app.representations import MESSAGE, message
 from messaging_app.storage import (Busy, Duplicate, MessageFilter,
                                    SchemaTooNew, Storage, StorageError,
                                    open_storage)
-from messaging_app.storage.engine import Pool
-from messaging_app.storage import messages as messages_module
+from messaging_app.storage.pool import Pool
+from messaging_app.storage import pages as pages_module
 from messaging_app.storage import sqlite as sqlite_engine
 from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import fast_settings, in_process_api
@@ -287,7 +287,7 @@ def test_pages_merge_many_conversations_in_time_order(
     """A member's page across conversations is the time order of all of
     them, also when they take several statements to merge; filters and
     both directions apply; counts agree."""
-    monkeypatch.setattr(messages_module, "CONVERSATIONS_PER_STATEMENT", 2)
+    monkeypatch.setattr(pages_module, "CONVERSATIONS_PER_STATEMENT", 2)
     me = add_user(storage, "me")
     others = [add_user(storage, f"friend{n}") for n in range(5)]
     conversations = [storage.conversations.create([me, other])
@@ -607,7 +607,7 @@ def test_a_chronological_page_takes_the_newest_and_lists_them_oldest_first(
         storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     """The latest messages in sending order, from one conversation and
     from many merged in parts."""
-    monkeypatch.setattr(messages_module, "CONVERSATIONS_PER_STATEMENT", 2)
+    monkeypatch.setattr(pages_module, "CONVERSATIONS_PER_STATEMENT", 2)
     me = add_user(storage, "me")
     conversations = [storage.conversations.create(
         [me, add_user(storage, f"friend{n}")]).conversation_id
