@@ -110,16 +110,19 @@ def test_two_starts_at_once_make_one_server(server_folder: Path) -> None:
     """
     other = Path(tempfile.gettempdir()) / f"#sql-of-another-{os.getpid()}"
     other.touch()
-    starts = [subprocess.Popen([sys.executable, "-c", START,
-                                str(server_folder)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
-              for _ in range(2)]
-    outputs = [start.communicate(timeout=120)[0] for start in starts]
+    try:
+        starts = [subprocess.Popen([sys.executable, "-c", START,
+                                    str(server_folder)], cwd=ROOT,
+                                   stdout=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        outputs = [start.communicate(timeout=120)[0] for start in starts]
+        survived = other.exists()
+    finally:
+        other.unlink(missing_ok=True)
     assert [start.returncode for start in starts] == [0, 0]
     assert len(servers_on(server_folder)) == 1
     assert Server(server_folder).running()
-    assert other.exists()
-    other.unlink()
+    assert survived
     # One that had to wait says so, in one line.
     assert set(outputs) <= {
         "", "MySQL: waiting for another start of this server to finish...\n"}
