@@ -46,6 +46,11 @@ EVERY_SCRIPT = SCRIPTS + COURSE_SCRIPTS
 PRINTING_SCRIPTS = [(folder, name) for folder, name in EVERY_SCRIPT
                     if folder == "course" or name in PRINTING[folder]]
 SHELL_CTRL_C = 128 + signal.SIGINT
+# A shell starts a foreground command with Ctrl-C at its default action.
+# Started in the background (``make test &``, nohup, some CI runners),
+# these tests inherit Ctrl-C ignored, and so would the scripts: ``env``
+# gives them the default back before it runs them.
+FOREGROUND = ["env", "--default-signal=INT"]
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +164,9 @@ def interrupted_run(path: Path, stderr: Path) -> int:
     fill(write_end)
     with open(stderr, "w") as errors:
         process = subprocess.Popen(
-            [f"./{path.name}"], cwd=path.parent, stdout=write_end,
-            stderr=errors, env=script_env({"PYTHONUNBUFFERED": "1"}))
+            [*FOREGROUND, f"./{path.name}"], cwd=path.parent,
+            stdout=write_end, stderr=errors,
+            env=script_env({"PYTHONUNBUFFERED": "1"}))
     os.close(write_end)
     try:
         deadline = time.monotonic() + 60
