@@ -33,7 +33,7 @@ demo: setup system-python db-start users-db
 # The suite starts hundreds of interpreters: each compiles a module once
 # into .venv/pycache, even where PYTHONDONTWRITEBYTECODE is set, instead of
 # on every start; the source tree stays free of __pycache__ folders.
-TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.venv/pycache
+TEST_ENV := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX="$(CURDIR)/.venv/pycache"
 
 test: setup system-python newman
 	@$(PY) -m tools.mysql_server install

@@ -100,6 +100,23 @@ def test_status_of_a_server_never_started(tmp_path: Path) -> None:
         3, "Private MariaDB is not running: start it with `make db-start`.")
 
 
+def test_a_folder_with_spaces_in_its_path_gets_a_server(
+        tmp_path: Path) -> None:
+    """A clone in "My Projects": the server is set up and answers, its
+    data in the folder itself (MariaDB's installer splits such paths at
+    their spaces; it reaches the folder through a link that is gone
+    after)."""
+    folder = tmp_path / "My Projects" / "mysql"
+    server = Server(folder)
+    try:
+        assert server.start() is True
+        assert server.running()
+        assert (folder / "data" / "mysql").is_dir()
+    finally:
+        server.stop()
+    assert servers_on(folder) == []
+
+
 def test_two_starts_at_once_make_one_server(server_folder: Path) -> None:
     """Two processes start the same folder: one server, one port for both.
 

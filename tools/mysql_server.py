@@ -30,6 +30,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -266,14 +267,15 @@ class Server:
         once, to create the application user with a generated password.
         """
         self.datadir.mkdir(parents=True)
-        command = [programs["install_db"], "--no-defaults",
-                   "--datadir=" + str(self.datadir),
-                   "--tmpdir=" + str(self.tmpdir),
-                   "--auth-root-authentication-method=normal",
-                   "--skip-test-db"]
-        if os.geteuid() == 0:
-            command.append("--user=root")
-        done = subprocess.run(command, capture_output=True, text=True)
+        with spaceless(self.folder) as folder:
+            command = [programs["install_db"], "--no-defaults",
+                       "--datadir=" + str(folder / self.datadir.name),
+                       "--tmpdir=" + str(folder / self.tmpdir.name),
+                       "--auth-root-authentication-method=normal",
+                       "--skip-test-db"]
+            if os.geteuid() == 0:
+                command.append("--user=root")
+            done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             shutil.rmtree(self.datadir, ignore_errors=True)
             raise SetupError(
@@ -442,6 +444,24 @@ class Server:
 def private_server() -> Server:
     """Return the project's private server, kept in ``.mysql/``."""
     return Server(PRIVATE_DIR)
+
+
+@contextmanager
+def spaceless(folder: Path) -> Iterator[Path]:
+    """Yield a path to ``folder`` without white space in it.
+
+    mariadb-install-db, a shell script, splits some of its paths at white
+    space (a clone in "My Projects" would fail): a folder with white space
+    in its path is reached through a symbolic link in the system's
+    temporary folder for the ``with`` block.
+    """
+    if not any(character.isspace() for character in str(folder)):
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="mariadb-") as links:
+        alias = Path(links) / "server"
+        alias.symlink_to(folder, target_is_directory=True)
+        yield alias
 
 
 def start_throwaway(folder: Path) -> Server:
