@@ -10,27 +10,16 @@ import ast
 import filecmp
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.scripts import ROOT, python_files
+
 SHEBANG = "#!/usr/bin/env python3"
 # In these folders every Python file is a script a grader may run.
 SCRIPT_FOLDERS = ("python-generators-0x00", "python-decorators-0x01",
                   "python-context-async-perations-0x02",
                   "0x03-Unittests_and_integration_tests")
-
-
-def python_files() -> list[str]:
-    """Return the repository's Python files, as git sees them."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard",
-         "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return sorted(name for name in listed.stdout.split()
-                  if (ROOT / name).exists())
-
-
 FILES = python_files()
 
 

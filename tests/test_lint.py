@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tools.scripts import ROOT
+from tools.scripts import ROOT, python_files
 
 # What mypy checks, one run each (two task folders have a users_db.py);
 # not the generators, whose scripts pass MySQL connections and rows as
@@ -19,14 +19,6 @@ TYPED = [("messaging_app", "tools", "bench"),
          ("python-decorators-0x01",),
          ("python-context-async-perations-0x02",),
          ("0x03-Unittests_and_integration_tests",)]
-
-
-def python_files() -> list[str]:
-    """Return every Python file git knows of or would add (not ignored)."""
-    done = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "*.py"], cwd=ROOT,
-        capture_output=True, text=True, check=True)
-    return done.stdout.split()
 
 
 def run_module(module: str, *arguments: str) -> subprocess.CompletedProcess:

@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_COPIED = shutil.ignore_patterns("tests", "__pycache__", "users.db*")
 
 
+def python_files() -> list[str]:
+    """Return the repository's Python files as git sees them (tracked, or
+    new and not ignored), by path from the root, sorted; a file deleted
+    but not yet committed is left out."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard",
+         "*.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return sorted(name for name in listed.stdout.split()
+                  if (ROOT / name).exists())
+
+
 def load_script(path: Path) -> ModuleType:
     """Import the script at ``path`` under a unique name and return it.
 
