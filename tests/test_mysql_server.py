@@ -16,6 +16,7 @@ import pytest
 
 from tools.mysql_server import (ROOT, Server, last_line, read_option_file,
                                 status, write_option_file)
+from tools.mysql_testing import memory_folder
 
 START = ("import sys; from tools.mysql_server import Server; "
          "Server(sys.argv[1]).start()")
@@ -44,9 +45,17 @@ def wait_until_gone(pid: int) -> None:
 
 
 @pytest.fixture
-def server_folder(tmp_path: Path) -> Iterator[Path]:
+def memory_path() -> Iterator[Path]:
+    """Yield a temporary folder in memory where there is one: a server's
+    data is over 100 MB, which a disk would take seconds to write."""
+    with tempfile.TemporaryDirectory(dir=memory_folder()) as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
+def server_folder(memory_path: Path) -> Iterator[Path]:
     """Yield a folder for a server of the test's own; stop it afterwards."""
-    folder = tmp_path / "mysql"
+    folder = memory_path / "mysql"
     try:
         yield folder
     finally:
@@ -101,12 +110,12 @@ def test_status_of_a_server_never_started(tmp_path: Path) -> None:
 
 
 def test_a_folder_with_spaces_in_its_path_gets_a_server(
-        tmp_path: Path) -> None:
+        memory_path: Path) -> None:
     """A clone in "My Projects": the server is set up and answers, its
     data in the folder itself (MariaDB's installer splits such paths at
     their spaces; it reaches the folder through a link that is gone
     after)."""
-    folder = tmp_path / "My Projects" / "mysql"
+    folder = memory_path / "My Projects" / "mysql"
     server = Server(folder)
     try:
         assert server.start() is True
