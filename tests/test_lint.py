@@ -2,8 +2,8 @@
 """Lint and types over the repository: pycodestyle (79 columns) and
 pyflakes on every Python file, mypy over the typed code.
 
-They run as tests so that ``make test`` runs them beside the rest of the
-suite, each on a worker of its own, rather than before it.
+They run as tests so that ``make test`` runs them on its workers beside
+the rest of the suite, rather than before it.
 """
 import subprocess
 import sys
