@@ -30,11 +30,3 @@ def add_generated_users(connection: Any, count: int) -> None:
             (EMAIL_DOMAIN,))
         cursor.execute("DROP TEMPORARY TABLE generated_digits")
     connection.commit()
-
-
-def remove_generated_users(connection: Any) -> None:
-    """Delete every user that ``add_generated_users`` made."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM user_data WHERE email LIKE %s",
-                       ("%@" + EMAIL_DOMAIN,))
-    connection.commit()

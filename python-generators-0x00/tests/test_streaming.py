@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The generators stream: early stops are cheap and leave nothing open.
 
-A million-row table is made on the test server for this module and removed
-after it. Whether the rest of the table was read is told by the server's
-own count of bytes sent, not by a clock.
+A million-row table is made on the test server for this module, and
+``ALX_prodev`` is seeded afresh after it. Whether the rest of the table was
+read is told by the server's own count of bytes sent, not by a clock.
 """
 import itertools
 import time
@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tools.big_user_table import add_generated_users, remove_generated_users
+from tools.big_user_table import add_generated_users
+from tools.mysql_testing import seed_database
 from tools.scripts import load_script
 
 FOLDER = Path(__file__).resolve().parent.parent
@@ -21,12 +22,15 @@ TOTAL = 1_000_000 + 1000
 
 @pytest.fixture(scope="module")
 def million(seed: object) -> Iterator[None]:
-    """Grow ``user_data`` by a million rows for the tests of this module."""
+    """Grow ``user_data`` by a million rows for the tests of this module.
+
+    Seeding afresh after them drops the table at once, where a DELETE of
+    the million would log each row and purge it in the background.
+    """
     with seed.open_connection(database=seed.DATABASE) as connection:
         add_generated_users(connection, 1_000_000)
     yield
-    with seed.open_connection(database=seed.DATABASE) as connection:
-        remove_generated_users(connection)
+    seed_database()
 
 
 def server_status(sql: Callable, name: str) -> int:
