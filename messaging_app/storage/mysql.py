@@ -9,6 +9,7 @@ of connections; InnoDB's row locks let writers of different conversations
 commit side by side.
 """
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -130,6 +131,12 @@ class MySQLEngine(Engine):
         """Connect as the URL says, with a pool of POOL_SIZE per
         process."""
         self.options = parse_url(url)
+        # The driver's connection.cursor() asks the server whether the
+        # connection is alive, a round trip each time: each connection
+        # makes one buffered cursor when it opens and runs every statement
+        # on it (the cursor refers to its connection weakly).
+        self.cursors: weakref.WeakKeyDictionary[Any, Any] = (
+            weakref.WeakKeyDictionary())
         pool = Pool(self.connect, POOL_SIZE, WAIT_SECONDS)
         super().__init__(pool, pool)
 
@@ -150,10 +157,10 @@ class MySQLEngine(Engine):
             connection = mysql.connector.connect(
                 **options, autocommit=True, charset="utf8mb4",
                 collation="utf8mb4_bin", connection_timeout=WAIT_SECONDS)
-            cursor = connection.cursor()
+            cursor = connection.cursor(buffered=True)
             for statement in SESSION:
                 cursor.execute(statement)
-            cursor.close()
+            self.cursors[connection] = cursor
         except mysql.connector.Error as error:
             raise self.translate(error) or Unavailable(
                 f"Cannot use {self.description}: {error.msg}.") from None
@@ -167,21 +174,18 @@ class MySQLEngine(Engine):
     def run_alone(self, connection: Any, sql: str,
                   params: tuple) -> list[tuple]:
         """Run one statement in autocommit mode (its own transaction)."""
-        cursor = self.fresh_cursor(connection, sql, params)
-        rows = list(cursor.fetchall())
-        cursor.close()
-        return rows
+        return list(self.fresh_cursor(connection, sql, params).fetchall())
 
     def fresh_cursor(self, connection: Any, sql: str,
                      params: tuple = ()) -> Any:
-        """Run the first statement of a connection's turn on a new cursor.
+        """Run the first statement of a connection's turn on its cursor.
 
         A connection that the server dropped while it sat in the pool
         fails here, before anything has happened: it is reconnected and
         the statement sent again.
         """
+        cursor = self.cursors[connection]
         try:
-            cursor = connection.cursor(buffered=True)
             cursor.execute(sql, params)
         except mysql.connector.Error as error:
             if error.errno not in CONNECTION_LOST and \
@@ -192,7 +196,6 @@ class MySQLEngine(Engine):
             except mysql.connector.Error:
                 raise Unavailable(f"Cannot reach {self.description}.") \
                     from None
-            cursor = connection.cursor(buffered=True)
             for statement in SESSION:
                 cursor.execute(statement)
             cursor.execute(sql, params)

@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+import mysql.connector
 import pytest
 
 from messaging_app.clock import iso_utc, utc_now
@@ -24,7 +26,8 @@ from messaging_app.storage.pool import Pool
 from messaging_app.storage import pages as pages_module
 from messaging_app.storage import sqlite as sqlite_engine
 from messaging_app.storage.schema import MIGRATIONS
-from messaging_app.testing import fast_settings, in_process_api
+from messaging_app.testing import (conversation_between, fast_settings,
+                                   in_process_api, register)
 from messaging_app.tests.helpers import wait_until
 from tools.mysql_testing import memory_folder, mysql_url
 from tools.mysql_server import start_throwaway
@@ -541,6 +544,40 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
     finally:
         server.stop()
         folder.cleanup()
+
+
+def test_mariadb_requests_send_their_statements_and_no_ping(
+        mariadb_env: dict[str, str], tmp_path: Path) -> None:
+    """Posts and page reads on MariaDB send their statements only, without
+    a ping (one more round trip) before each transaction, which the
+    driver's ``connection.cursor()`` sends. The server's count of pings
+    is read on one connection whose cursor is made before the first
+    reading."""
+    status = mysql.connector.connect(
+        host=mariadb_env["MYSQL_HOST"], port=int(mariadb_env["MYSQL_PORT"]),
+        user=mariadb_env["MYSQL_USER"],
+        password=mariadb_env["MYSQL_PASSWORD"])
+    cursor = status.cursor()
+
+    def pings() -> int:
+        """Return the server's count of pings and other admin commands."""
+        cursor.execute("SHOW GLOBAL STATUS LIKE 'Com_admin_commands'")
+        rows: list[Any] = cursor.fetchall()
+        return int(rows[0][1])
+
+    url = mysql_url(mariadb_env, "pings")
+    try:
+        with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
+            alice, bob = register(api.client()), register(api.client())
+            path = conversation_between(alice, bob)
+            before = pings()
+            for number in range(10):
+                assert alice.client.post(
+                    path, {"message_body": f"{number}"}).status == 201
+                assert bob.client.get(path).status == 200
+            assert pings() == before
+    finally:
+        status.close()
 
 
 def test_a_page_built_by_the_database_matches_one_built_here(
