@@ -168,17 +168,18 @@ class MySQLEngine(Engine):
 
     def begin(self, connection: Any, write: bool) -> Any:
         """Start a transaction (READ ONLY for reads)."""
-        return self.fresh_cursor(connection, "START TRANSACTION" if write
-                                 else "START TRANSACTION READ ONLY")
+        return self.start_turn(connection, "START TRANSACTION" if write
+                               else "START TRANSACTION READ ONLY")
 
     def run_alone(self, connection: Any, sql: str,
                   params: tuple) -> list[tuple]:
         """Run one statement in autocommit mode (its own transaction)."""
-        return list(self.fresh_cursor(connection, sql, params).fetchall())
+        return list(self.start_turn(connection, sql, params).fetchall())
 
-    def fresh_cursor(self, connection: Any, sql: str,
-                     params: tuple = ()) -> Any:
-        """Run the first statement of a connection's turn on its cursor.
+    def start_turn(self, connection: Any, sql: str,
+                   params: tuple = ()) -> Any:
+        """Run the first statement of a connection's turn on its cursor,
+        and return the cursor.
 
         A connection that the server dropped while it sat in the pool
         fails here, before anything has happened: it is reconnected and
