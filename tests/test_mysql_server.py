@@ -16,7 +16,6 @@ import pytest
 
 from tools.mysql_server import (ROOT, Server, last_line, read_option_file,
                                 status, write_option_file)
-from tools.mysql_testing import memory_folder
 
 START = ("import sys; from tools.mysql_server import Server; "
          "Server(sys.argv[1]).start()")
@@ -42,14 +41,6 @@ def wait_until_gone(pid: int) -> None:
     while Path(f"/proc/{pid}").exists():
         assert time.monotonic() < deadline, f"process {pid} is still there"
         time.sleep(0.05)
-
-
-@pytest.fixture
-def memory_path() -> Iterator[Path]:
-    """Yield a temporary folder in memory where there is one: a server's
-    data is over 100 MB, which a disk would take seconds to write."""
-    with tempfile.TemporaryDirectory(dir=memory_folder()) as folder:
-        yield Path(folder)
 
 
 @pytest.fixture

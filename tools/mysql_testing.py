@@ -11,7 +11,8 @@ plugin, so every folder's tests share the one server:
   databases of their own on it, see ``mysql_url``);
 - ``mysql_env``: the same with ``ALX_prodev`` seeded and the settings in
   ``os.environ``, for the generators' scripts (the database is then
-  rewritten, also on a server named by ``TEST_MYSQL_HOST``).
+  rewritten, also on a server named by ``TEST_MYSQL_HOST``);
+- ``memory_path``: an in-memory folder for a test's own server.
 """
 import itertools
 import os
@@ -59,6 +60,15 @@ def memory_folder() -> str | None:
     system's temporary folder)."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+@pytest.fixture
+def memory_path() -> Iterator[Path]:
+    """Yield a temporary folder in memory where there is one, for a
+    server of a test's own: its data is over 100 MB, which a disk would
+    take seconds to write. Removed after the test."""
+    with tempfile.TemporaryDirectory(dir=memory_folder()) as folder:
+        yield Path(folder)
 
 
 def mysql_url(env: dict[str, str], prefix: str = "test") -> str:

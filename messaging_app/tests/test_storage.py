@@ -4,7 +4,6 @@ database): migrations, counts, pages, uniqueness, failures, and the
 SQLite-only properties of the file."""
 import json
 import sqlite3
-import tempfile
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ from messaging_app.storage.schema import MIGRATIONS
 from messaging_app.testing import (conversation_between, fast_settings,
                                    in_process_api, register)
 from messaging_app.tests.helpers import wait_until
-from tools.mysql_testing import memory_folder, mysql_url
+from tools.mysql_testing import mysql_url
 from tools.mysql_server import start_throwaway
 
 # The schema of databases made before the storage package (version 1),
@@ -521,13 +520,12 @@ def test_an_unknown_database_url_is_one_sentence() -> None:
 
 
 def test_mariadb_going_away_is_503_and_its_return_is_seen(
-        tmp_path: Path) -> None:
+        tmp_path: Path, memory_path: Path) -> None:
     """With its MariaDB stopped, the API's health check is a 503 saying
     the database cannot be reached (no Retry-After: waiting a second will
     not help); once the server is back, pooled connections reconnect and
     the next check is a 200."""
-    folder = tempfile.TemporaryDirectory(dir=memory_folder())
-    server = start_throwaway(Path(folder.name))
+    server = start_throwaway(memory_path)
     try:
         url = mysql_url(server.env(), "health")
         with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
@@ -543,7 +541,6 @@ def test_mariadb_going_away_is_503_and_its_return_is_seen(
             assert client.get("/api/health/").status == 200
     finally:
         server.stop()
-        folder.cleanup()
 
 
 def test_mariadb_requests_send_their_statements_and_no_ping(
