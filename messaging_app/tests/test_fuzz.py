@@ -9,7 +9,9 @@ operation that answers without the token it requires (or with a broken
 one). The first run pins path parameters to real objects of the logged-in
 user, so every operation is exercised past its 404; the second chains
 operations through the links schemathesis infers (create a message, then
-read, edit and delete it).
+read, edit and delete it). Schemathesis spends its time generating
+requests, on one core per process: the first run's phases go to two
+processes at once, each as a user of its own.
 """
 import os
 import subprocess
@@ -25,6 +27,9 @@ from tools.scripts import ROOT
 
 EXAMPLES = 15
 SEED = 20240101
+TIMEOUT = 300
+# The phases of the run on pinned ids, as the processes that run them.
+PINNED_PHASES = (("examples", "coverage"), ("fuzzing",))
 # Hypothesis keeps the Unicode tables it derives (seconds of work) in its
 # storage folder; the repository's own, which pytest's runs share, spares
 # each run of schemathesis from deriving them again. Examples are not
@@ -107,14 +112,16 @@ def config_text(objects: dict[str, str], pinned: bool) -> str:
 
 
 def schemathesis(server: LiveServer, folder: Path, pinned: bool,
-                 phases: Sequence[str]) -> subprocess.CompletedProcess:
-    """Run schemathesis's every check on ``phases`` against ``server``."""
+                 phases: Sequence[str]) -> subprocess.Popen[str]:
+    """Start schemathesis's every check on ``phases`` against ``server``,
+    as a user of its own, in ``folder`` (made here)."""
     program = Path(sys.executable).with_name("schemathesis")
     assert program.exists(), (
         "schemathesis is missing: install requirements-dev.txt.")
+    folder.mkdir()
     config = folder / "schemathesis.toml"
     config.write_text(config_text(seed_objects(server), pinned))
-    return subprocess.run(
+    return subprocess.Popen(
         [str(program),
          "--config-file", str(config), "--no-color", "run",
          server.url + "api/schema/", "--checks", "all",
@@ -122,20 +129,34 @@ def schemathesis(server: LiveServer, folder: Path, pinned: bool,
          "--seed", str(SEED), "--generation-database", "none",
          "--workers", "1", "--request-timeout", "10",
          "--max-failures", "5"],
-        cwd=str(folder), capture_output=True, text=True, timeout=300,
+        cwd=str(folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ,
              "HYPOTHESIS_STORAGE_DIRECTORY": str(HYPOTHESIS_FOLDER)})
+
+
+def outcome(run: subprocess.Popen[str]) -> tuple[int, str]:
+    """Wait for ``run`` (killed if it outlasts ``TIMEOUT``); return its
+    status and the end of what it printed."""
+    try:
+        out, err = run.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        out, err = run.communicate()
+    return run.returncode, out[-6000:] + err[-2000:]
 
 
 def test_every_operation_on_real_objects(server: LiveServer,
                                          tmp_path: Path) -> None:
     """Generated requests, valid and not, against pinned real ids."""
-    run = schemathesis(server, tmp_path, True,
-                       ("examples", "coverage", "fuzzing"))
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    runs = [schemathesis(server, tmp_path / "-".join(phases), True, phases)
+            for phases in PINNED_PHASES]
+    for status, output in [outcome(run) for run in runs]:
+        assert status == 0, output
 
 
 def test_chains_of_operations(server: LiveServer, tmp_path: Path) -> None:
     """Sequences that create objects and then read, edit, delete them."""
-    run = schemathesis(server, tmp_path, False, ("stateful",))
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    status, output = outcome(
+        schemathesis(server, tmp_path / "stateful", False, ("stateful",)))
+    assert status == 0, output
