@@ -21,6 +21,7 @@ from messaging_app.representations import MESSAGE, message
 from messaging_app.storage import (Busy, Duplicate, MessageFilter,
                                    SchemaTooNew, Storage, StorageError,
                                    open_storage)
+from messaging_app.storage.mysql import parse_url
 from messaging_app.storage.pool import Pool
 from messaging_app.storage import pages as pages_module
 from messaging_app.storage import sqlite as sqlite_engine
@@ -549,32 +550,30 @@ def test_mariadb_requests_send_their_statements_and_no_ping(
     a ping (one more round trip) before each transaction, which the
     driver's ``connection.cursor()`` sends. The server's count of pings
     is read on one connection whose cursor is made before the first
-    reading."""
-    status = mysql.connector.connect(
-        host=mariadb_env["MYSQL_HOST"], port=int(mariadb_env["MYSQL_PORT"]),
-        user=mariadb_env["MYSQL_USER"],
-        password=mariadb_env["MYSQL_PASSWORD"])
-    cursor = status.cursor()
-
-    def pings() -> int:
-        """Return the server's count of pings and other admin commands."""
-        cursor.execute("SHOW GLOBAL STATUS LIKE 'Com_admin_commands'")
-        rows: list[Any] = cursor.fetchall()
-        return int(rows[0][1])
-
+    reading, connected as the API is, by its URL."""
     url = mysql_url(mariadb_env, "pings")
-    try:
-        with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
-            alice, bob = register(api.client()), register(api.client())
-            path = conversation_between(alice, bob)
+    with in_process_api(fast_settings(tmp_path, database_url=url)) as api:
+        alice, bob = register(api.client()), register(api.client())
+        path = conversation_between(alice, bob)
+        status = mysql.connector.connect(**parse_url(url))
+        try:
+            cursor = status.cursor()
+
+            def pings() -> int:
+                """Return the server's count of pings and other admin
+                commands."""
+                cursor.execute("SHOW GLOBAL STATUS LIKE 'Com_admin_commands'")
+                rows: list[Any] = cursor.fetchall()
+                return int(rows[0][1])
+
             before = pings()
             for number in range(10):
                 assert alice.client.post(
                     path, {"message_body": f"{number}"}).status == 201
                 assert bob.client.get(path).status == 200
             assert pings() == before
-    finally:
-        status.close()
+        finally:
+            status.close()
 
 
 def test_a_page_built_by_the_database_matches_one_built_here(
