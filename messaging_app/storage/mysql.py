@@ -265,12 +265,10 @@ class MySQLEngine(Engine):
         """Create the URL's database when it does not exist yet."""
         connection = self.connect(database=False)
         try:
-            cursor = connection.cursor()
-            cursor.execute(
+            self.cursors[connection].execute(
                 f"CREATE DATABASE IF NOT EXISTS "
                 f"`{self.options['database']}` CHARACTER SET utf8mb4 "
                 f"COLLATE utf8mb4_bin")
-            cursor.close()
         except mysql.connector.Error as error:
             raise self.translate(error) or Unavailable(
                 f"Cannot create {self.description}: {error.msg}.") from None
